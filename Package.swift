@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds drop overflow checks in the engine's hot loops (see ../shared/notes); debug builds keep them.
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+  name: "Kestrel",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Engine", targets: ["Engine"]),
+    .library(name: "Environments", targets: ["Environments"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // System libraries: OpenBLAS (cblas), libpng (simplified png_image API), zlib.
+    .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+    .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+
+    .target(name: "Engine", dependencies: ["CBLAS", "CPNG", "CZlib"], swiftSettings: fast),
+    .target(name: "EngineTesting", dependencies: ["Engine"]),
+    .target(name: "Environments", swiftSettings: fast),
+    .target(
+      name: "AppSupport",
+      dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Sources/Apps/AppSupport"),
+
+    .executableTarget(
+      name: "kestrel-example", dependencies: ["Engine"], path: "Sources/Apps/kestrel-example"),
+    .executableTarget(
+      name: "kestrel-bench",
+      dependencies: [
+        "Engine", "AppSupport", "CBLAS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
+
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+  ],
+  swiftLanguageModes: [.v6]
+)

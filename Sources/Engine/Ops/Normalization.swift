@@ -1,0 +1,184 @@
+// Batch norm and layer norm, fused forward and backward.
+// Batch norm legend: N = batch, C = channels, S = spatial positions (H·W, or 1 for (N, C) input);
+// statistics per channel over M = N·S values. Layer norm legend: R = rows, D = normalised (last) dim.
+
+extension Tensor {
+  /// Batch normalisation of (N, C) or (N, C, H, W). In training, normalises with the batch statistics and
+  /// updates `runningMean`/`runningVar` in place (unbiased variance, PyTorch's convention); in eval, uses them.
+  public func batchNorm(
+    runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?, training: Bool,
+    momentum: Float = 0.1, eps: Float = 1e-5
+  ) -> Tensor {
+    precondition(rank == 2 || rank == 4, "batchNorm: input must be (N, C) or (N, C, H, W), got \(shape)")
+    let n = shape[0]
+    let c = shape[1]
+    let s = rank == 4 ? shape[2] * shape[3] : 1
+    let m = n * s
+    precondition(runningMean.shape == [c] && runningVar.shape == [c], "batchNorm: running stats must be [\(c)]")
+    precondition(!training || m > 1, "batchNorm: training needs more than one value per channel, got \(shape)")
+    let x = contiguous()
+    let mean = [Float](unsafeUninitializedCapacity: c) { b, k in
+      k = c
+      for ch in 0..<c { b[ch] = 0 }
+    }
+    var meanV = mean
+    var invStd = [Float](repeating: 0, count: c)
+    let px = x.ptr
+    if training {
+      for ch in 0..<c {
+        var sum: Double = 0
+        var sq: Double = 0
+        for i in 0..<n {
+          let p = px + (i &* c &+ ch) &* s
+          var a: Float = 0
+          var b: Float = 0
+          for j in 0..<s {
+            a += p[j]
+            b += p[j] * p[j]
+          }
+          sum += Double(a)
+          sq += Double(b)
+        }
+        let mu = sum / Double(m)
+        let variance = Swift.max(sq / Double(m) - mu * mu, 0)
+        meanV[ch] = Float(mu)
+        invStd[ch] = Float(1 / (variance + Double(eps)).squareRoot())
+        runningMean.ptr[ch] = (1 - momentum) * runningMean.ptr[ch] + momentum * Float(mu)
+        runningVar.ptr[ch] =
+          (1 - momentum) * runningVar.ptr[ch] + momentum * Float(variance * Double(m) / Double(m - 1))
+      }
+    } else {
+      for ch in 0..<c {
+        meanV[ch] = runningMean.ptr[ch]
+        invStd[ch] = 1 / (runningVar.ptr[ch] + eps).squareRoot()
+      }
+    }
+    let pw = weight?.contiguous().ptr
+    let pb = bias?.contiguous().ptr
+    let out = Tensor(uninitializedShape: shape)
+    let po = out.ptr
+    for i in 0..<n {
+      for ch in 0..<c {
+        let scale = invStd[ch] * (pw?[ch] ?? 1)
+        let shift = (pb?[ch] ?? 0) - meanV[ch] * scale
+        let src = px + (i &* c &+ ch) &* s
+        let dst = po + (i &* c &+ ch) &* s
+        for j in 0..<s { dst[j] = src[j] * scale + shift }
+      }
+    }
+    var inputs = [self]
+    if let weight { inputs.append(weight) }
+    if let bias { inputs.append(bias) }
+    return out.recording("batch_norm", inputs) { [shape] g in
+      let gc = g.contiguous()
+      let pg = gc.ptr
+      var sumG = [Float](repeating: 0, count: c)
+      var sumGX = [Float](repeating: 0, count: c)  // Σ g·x̂
+      for i in 0..<n {
+        for ch in 0..<c {
+          let src = px + (i &* c &+ ch) &* s
+          let gs = pg + (i &* c &+ ch) &* s
+          let mu = meanV[ch]
+          let inv = invStd[ch]
+          var a: Float = 0
+          var b: Float = 0
+          for j in 0..<s {
+            a += gs[j]
+            b += gs[j] * (src[j] - mu) * inv
+          }
+          sumG[ch] += a
+          sumGX[ch] += b
+        }
+      }
+      var result: [Tensor?] = []
+      let dx = Tensor(uninitializedShape: shape)
+      for i in 0..<n {
+        for ch in 0..<c {
+          let src = px + (i &* c &+ ch) &* s
+          let gs = pg + (i &* c &+ ch) &* s
+          let d = dx.ptr + (i &* c &+ ch) &* s
+          let w = pw?[ch] ?? 1
+          let mu = meanV[ch]
+          let inv = invStd[ch]
+          if training {
+            // dx = w·inv/M · (M·g − Σg − x̂·Σ(g·x̂))
+            let k = w * inv / Float(m)
+            let a = sumG[ch]
+            let b = sumGX[ch]
+            for j in 0..<s { d[j] = k * (Float(m) * gs[j] - a - (src[j] - mu) * inv * b) }
+          } else {
+            let k = w * inv
+            for j in 0..<s { d[j] = k * gs[j] }
+          }
+        }
+      }
+      result.append(dx)
+      if let weight { result.append(weight.requiresGrad ? Tensor(sumGX, shape: [c]) : nil) }
+      if let bias { result.append(bias.requiresGrad ? Tensor(sumG, shape: [c]) : nil) }
+      return result
+    }
+  }
+
+  /// Layer normalisation over the last dimension with optional affine `weight`/`bias` (D).
+  public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+    let d = shape[rank - 1]
+    let rows = count / Swift.max(d, 1)
+    if let weight { precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) does not match last dim \(d)") }
+    if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) does not match last dim \(d)") }
+    let x = contiguous()
+    let out = Tensor(uninitializedShape: shape)  // (R, D)
+    var meanV = [Float](repeating: 0, count: rows)
+    var invStd = [Float](repeating: 0, count: rows)
+    let pw = weight?.contiguous().ptr
+    let pb = bias?.contiguous().ptr
+    for r in 0..<rows {
+      let src = x.ptr + r &* d
+      let dst = out.ptr + r &* d
+      var mu: Float = 0
+      for j in 0..<d { mu += src[j] }
+      mu /= Float(d)
+      var v: Float = 0
+      for j in 0..<d { v += (src[j] - mu) * (src[j] - mu) }
+      let inv = 1 / (v / Float(d) + eps).squareRoot()
+      meanV[r] = mu
+      invStd[r] = inv
+      for j in 0..<d { dst[j] = (src[j] - mu) * inv * (pw?[j] ?? 1) + (pb?[j] ?? 0) }
+    }
+    var inputs = [self]
+    if let weight { inputs.append(weight) }
+    if let bias { inputs.append(bias) }
+    return out.recording("layer_norm", inputs) { [shape] g in
+      let gc = g.contiguous()
+      let dx = Tensor(uninitializedShape: shape)
+      var dw = [Float](repeating: 0, count: d)
+      var db = [Float](repeating: 0, count: d)
+      for r in 0..<rows {
+        let src = x.ptr + r &* d
+        let gs = gc.ptr + r &* d
+        let dd = dx.ptr + r &* d
+        let mu = meanV[r]
+        let inv = invStd[r]
+        var a: Float = 0  // Σ dx̂
+        var b: Float = 0  // Σ dx̂·x̂
+        for j in 0..<d {
+          let xh = (src[j] - mu) * inv
+          let dxh = gs[j] * (pw?[j] ?? 1)
+          a += dxh
+          b += dxh * xh
+          dw[j] += gs[j] * xh
+          db[j] += gs[j]
+        }
+        let k = inv / Float(d)
+        for j in 0..<d {
+          let xh = (src[j] - mu) * inv
+          let dxh = gs[j] * (pw?[j] ?? 1)
+          dd[j] = k * (Float(d) * dxh - a - xh * b)
+        }
+      }
+      var result: [Tensor?] = [dx]
+      if let weight { result.append(weight.requiresGrad ? Tensor(dw, shape: [d]) : nil) }
+      if let bias { result.append(bias.requiresGrad ? Tensor(db, shape: [d]) : nil) }
+      return result
+    }
+  }
+}
