@@ -1,0 +1,72 @@
+import Foundation
+
+/// A training checkpoint in one safetensors file: model tensors under their dotted names, optimizer state
+/// under `optimizer/…`, and metadata strings (`kestrel.config` holds the JSON config; `kestrel.step`,
+/// `kestrel.seed`, `kestrel.data_hash` and any others the caller adds).
+public struct Checkpoint {
+  /// Model parameters and buffers by dotted name.
+  public var model: [String: Tensor]
+  /// Optimizer state by `<state>.<parameter>` name.
+  public var optimizer: [String: Tensor]
+  /// String metadata.
+  public var metadata: [String: String]
+
+  static let optimizerPrefix = "optimizer/"
+
+  /// Captures the state of `model`, `optimizer` (optional), a `Codable` config and extra metadata.
+  public init<C: Encodable>(
+    model: Module, optimizer: Optimizer? = nil, config: C, metadata: [String: String] = [:]
+  ) throws {
+    self.model = model.stateDict()
+    self.optimizer = optimizer?.stateTensors() ?? [:]
+    var meta = metadata
+    let data = try JSONEncoder().encode(config)
+    meta["kestrel.config"] = String(decoding: data, as: UTF8.self)
+    if let optimizer { meta["kestrel.optimizer_step"] = String(optimizer.stepCount) }
+    meta["format"] = "pt"
+    self.metadata = meta
+  }
+
+  init(model: [String: Tensor], optimizer: [String: Tensor], metadata: [String: String]) {
+    self.model = model
+    self.optimizer = optimizer
+    self.metadata = metadata
+  }
+
+  /// Writes the checkpoint atomically.
+  public func save(to path: String) throws {
+    var all = model
+    for (k, v) in optimizer { all[Checkpoint.optimizerPrefix + k] = v }
+    try SafeTensors.write(all, metadata: metadata, to: path)
+  }
+
+  /// Reads a checkpoint written by `save(to:)` (or any safetensors file: then `optimizer` is empty).
+  public static func load(from path: String) throws -> Checkpoint {
+    let (tensors, metadata) = try SafeTensors.read(path)
+    var model: [String: Tensor] = [:]
+    var optimizer: [String: Tensor] = [:]
+    for (k, v) in tensors {
+      if k.hasPrefix(optimizerPrefix) {
+        optimizer[String(k.dropFirst(optimizerPrefix.count))] = v
+      } else {
+        model[k] = v
+      }
+    }
+    return Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+  }
+
+  /// The config saved with the checkpoint.
+  public func config<C: Decodable>(_ type: C.Type) throws -> C {
+    guard let json = metadata["kestrel.config"] else { throw StateError("checkpoint has no kestrel.config metadata") }
+    return try JSONDecoder().decode(C.self, from: Data(json.utf8))
+  }
+
+  /// Loads the tensors into `model` (strict: names and shapes must match) and, if given, `optimizer`.
+  public func restore(into model: Module, optimizer: Optimizer? = nil) throws {
+    try model.loadStateDict(self.model)
+    if let optimizer {
+      try optimizer.loadStateTensors(self.optimizer)
+      optimizer.stepCount = Int(metadata["kestrel.optimizer_step"] ?? "") ?? 0
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import CPNG
+
+/// An 8-bit image: `channels` interleaved samples per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), row-major.
+public struct Image: Sendable, Equatable {
+  public var width: Int
+  public var height: Int
+  public var channels: Int
+  public var pixels: [UInt8]
+
+  public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+    precondition(pixels.count == width * height * channels, "Image: \(pixels.count) bytes for \(width)×\(height)×\(channels)")
+    self.width = width
+    self.height = height
+    self.channels = channels
+    self.pixels = pixels
+  }
+}
+
+extension Image {
+  /// Decodes a PNG file of any colour type and bit depth (palette, gray, gray+alpha, RGB, RGBA; 8 or 16 bit;
+  /// interlaced) into 8-bit samples, keeping gray/colour and alpha as the file has them.
+  public init(pngFile path: String) throws {
+    try self.init(pngData: try FileIO.read(path), source: path)
+  }
+
+  /// Decodes PNG bytes; `source` names them in errors.
+  public init(pngData bytes: [UInt8], source: String) throws {
+    guard bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x50, bytes[2] == 0x4E, bytes[3] == 0x47 else {
+      throw FileError(source, "not a PNG file (bad signature)")
+    }
+    var image = png_image()
+    image.version = UInt32(PNG_IMAGE_VERSION)
+    let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+    guard begun != 0 else { throw FileError(source, "corrupt PNG (\(Image.message(&image)))") }
+    let hasColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
+    let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+    image.format = (hasColor ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+    let channels = (hasColor ? 3 : 1) + (hasAlpha ? 1 : 0)
+    let (w, h) = (Int(image.width), Int(image.height))
+    var pixels = [UInt8](repeating: 0, count: w * h * channels)
+    let finished = bytes.withUnsafeBytes { _ in
+      pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+    }
+    guard finished != 0 else {
+      let m = Image.message(&image)
+      png_image_free(&image)
+      throw FileError(source, "corrupt or truncated PNG (\(m))")
+    }
+    self.init(width: w, height: h, channels: channels, pixels: pixels)
+  }
+
+  /// Encodes the image as PNG bytes.
+  public func pngData() throws -> [UInt8] {
+    var image = png_image()
+    image.version = UInt32(PNG_IMAGE_VERSION)
+    image.width = UInt32(width)
+    image.height = UInt32(height)
+    switch channels {
+    case 1: image.format = kestrel_png_format_gray()
+    case 2: image.format = kestrel_png_format_gray_alpha()
+    case 3: image.format = kestrel_png_format_rgb()
+    default: image.format = kestrel_png_format_rgba()
+    }
+    var size = 0
+    let sized = pixels.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
+    guard sized != 0 else { throw FileError("<png>", "cannot encode PNG (\(Image.message(&image)))") }
+    var out = [UInt8](repeating: 0, count: size)
+    let ok = out.withUnsafeMutableBytes { dst in
+      pixels.withUnsafeBytes { png_image_write_to_memory(&image, dst.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
+    }
+    guard ok != 0 else { throw FileError("<png>", "cannot encode PNG (\(Image.message(&image)))") }
+    return Array(out[..<size])
+  }
+
+  /// Writes the image as a PNG file atomically.
+  public func writePNG(to path: String) throws {
+    try FileIO.writeAtomically(try pngData(), to: path)
+  }
+
+  private static func message(_ image: inout png_image) -> String {
+    withUnsafeBytes(of: &image.message) { raw in
+      String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+  }
+}

@@ -1,0 +1,56 @@
+/// 2-d convolution layer: (N, C, H, W) → (N, O, OH, OW); weight (O, C/groups, K, K).
+public final class Conv2d: Module, Layer {
+  public var weight: Tensor
+  public var bias: Tensor?
+  public let stride: (Int, Int)
+  public let padding: ConvPadding
+  public let dilation: (Int, Int)
+  public let groups: Int
+
+  public init(
+    _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = .valid,
+    dilation: Int = 1, groups: Int = 1, bias: Bool = true
+  ) {
+    precondition(inChannels % groups == 0 && outChannels % groups == 0, "Conv2d: channels must divide by groups")
+    let fanIn = inChannels / groups * kernelSize * kernelSize
+    weight = Init.torchDefault([outChannels, inChannels / groups, kernelSize, kernelSize], fanIn: fanIn, generator: &Random.global)
+      .requiringGrad()
+    self.bias = bias ? Init.torchDefault([outChannels], fanIn: fanIn, generator: &Random.global).requiringGrad() : nil
+    self.stride = (stride, stride)
+    self.padding = padding
+    self.dilation = (dilation, dilation)
+    self.groups = groups
+  }
+
+  public func callAsFunction(_ input: Tensor) -> Tensor {
+    input.conv2d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
+}
+
+/// Transposed 2-d convolution layer; weight (C, O/groups, K, K).
+public final class ConvTranspose2d: Module, Layer {
+  public var weight: Tensor
+  public var bias: Tensor?
+  public let stride: (Int, Int)
+  public let padding: (Int, Int)
+  public let outputPadding: (Int, Int)
+  public let groups: Int
+
+  public init(
+    _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+    outputPadding: Int = 0, groups: Int = 1, bias: Bool = true
+  ) {
+    let fanIn = outChannels / groups * kernelSize * kernelSize  // PyTorch uses weight.shape[1] · K²
+    weight = Init.torchDefault([inChannels, outChannels / groups, kernelSize, kernelSize], fanIn: fanIn, generator: &Random.global)
+      .requiringGrad()
+    self.bias = bias ? Init.torchDefault([outChannels], fanIn: fanIn, generator: &Random.global).requiringGrad() : nil
+    self.stride = (stride, stride)
+    self.padding = (padding, padding)
+    self.outputPadding = (outputPadding, outputPadding)
+    self.groups = groups
+  }
+
+  public func callAsFunction(_ input: Tensor) -> Tensor {
+    input.convTranspose2d(weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)
+  }
+}

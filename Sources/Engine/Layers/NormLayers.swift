@@ -1,0 +1,55 @@
+/// Batch normalisation over the channel dimension of (N, C) or (N, C, H, W) input.
+public class BatchNorm: Module, Layer {
+  public var weight: Tensor?
+  public var bias: Tensor?
+  public var runningMean: Tensor
+  public var runningVar: Tensor
+  public let momentum: Float
+  public let eps: Float
+
+  public init(_ features: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) {
+    weight = affine ? Tensor(repeating: 1, shape: [features], requiresGrad: true) : nil
+    bias = affine ? Tensor(zeros: [features], requiresGrad: true) : nil
+    runningMean = Tensor(zeros: [features])
+    runningVar = Tensor(repeating: 1, shape: [features])
+    self.momentum = momentum
+    self.eps = eps
+  }
+
+  public func callAsFunction(_ input: Tensor) -> Tensor {
+    input.batchNorm(
+      runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: isTraining,
+      momentum: momentum, eps: eps)
+  }
+}
+
+/// Batch norm for (N, C) input.
+public final class BatchNorm1d: BatchNorm {
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    precondition(input.rank == 2, "BatchNorm1d: expected (N, C), got \(input.shape)")
+    return super.callAsFunction(input)
+  }
+}
+
+/// Batch norm for (N, C, H, W) input.
+public final class BatchNorm2d: BatchNorm {
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    precondition(input.rank == 4, "BatchNorm2d: expected (N, C, H, W), got \(input.shape)")
+    return super.callAsFunction(input)
+  }
+}
+
+/// Layer normalisation over the last dimension.
+public final class LayerNorm: Module, Layer {
+  public var weight: Tensor
+  public var bias: Tensor?
+  public let eps: Float
+
+  public init(_ features: Int, eps: Float = 1e-5, bias: Bool = true) {
+    weight = Tensor(repeating: 1, shape: [features], requiresGrad: true)
+    self.bias = bias ? Tensor(zeros: [features], requiresGrad: true) : nil
+    self.eps = eps
+  }
+
+  public func callAsFunction(_ input: Tensor) -> Tensor { input.layerNorm(weight: weight, bias: bias, eps: eps) }
+}

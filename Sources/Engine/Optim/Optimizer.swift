@@ -1,0 +1,61 @@
+// Optimizers update parameters in place from their accumulated `grad`. Each keeps per-parameter state
+// (momentum, moments) keyed by the parameter's dotted name so it can be saved in a checkpoint and restored.
+
+/// A first-order optimizer (PyTorch's `torch.optim.Optimizer`).
+public protocol Optimizer: AnyObject {
+  /// Current learning rate (schedules set it before each step).
+  var learningRate: Float { get set }
+  /// Parameters with their dotted names, in a fixed order.
+  var namedParameters: [(String, Tensor)] { get }
+  /// Number of `step()` calls so far.
+  var stepCount: Int { get set }
+  /// Applies one update from the parameters' gradients (parameters without a gradient are skipped).
+  func step()
+  /// Per-parameter state tensors, keyed `"<state>.<parameter>"`.
+  func stateTensors() -> [String: Tensor]
+  /// Restores state saved by `stateTensors()`; throws naming the first missing or mismatching tensor.
+  func loadStateTensors(_ state: [String: Tensor]) throws
+}
+
+extension Optimizer {
+  /// Clears every parameter's gradient.
+  public func zeroGrad() { for (_, p) in namedParameters { p.grad = nil } }
+}
+
+/// Named state buffers for one kind of per-parameter state (e.g. Adam's first moment).
+final class StateSlots {
+  let name: String
+  var buffers: [Tensor]
+
+  init(_ name: String, like params: [(String, Tensor)], fill: Float = 0) {
+    self.name = name
+    buffers = params.map { Tensor(repeating: fill, shape: $0.1.shape) }
+  }
+
+  func export(_ params: [(String, Tensor)], into dict: inout [String: Tensor]) {
+    for (i, (n, _)) in params.enumerated() { dict["\(name).\(n)"] = buffers[i] }
+  }
+
+  func load(_ params: [(String, Tensor)], from dict: [String: Tensor]) throws {
+    for (i, (n, p)) in params.enumerated() {
+      guard let t = dict["\(name).\(n)"] else { throw StateError("optimizer state '\(name).\(n)' is missing") }
+      guard t.shape == p.shape else {
+        throw StateError("optimizer state '\(name).\(n)' has shape \(t.shape), parameter has \(p.shape)")
+      }
+      buffers[i].assign(t)
+    }
+  }
+}
+
+/// Visits each parameter that has a gradient with raw pointers to its values, gradient and index.
+@inline(__always)
+func forEachParameter(
+  _ params: [(String, Tensor)],
+  _ body: (Int, UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void
+) {
+  for (i, (_, p)) in params.enumerated() {
+    guard let g = p.grad else { continue }
+    let gc = g.contiguous()
+    withExtendedLifetime(gc) { body(i, p.ptr, UnsafePointer(gc.ptr), p.count) }
+  }
+}

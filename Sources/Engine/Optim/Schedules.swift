@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A learning rate as a function of the optimizer step (0-based).
+public protocol LRSchedule: Sendable {
+  /// Learning rate for `step`.
+  func learningRate(at step: Int) -> Float
+}
+
+extension LRSchedule {
+  /// Sets `optimizer.learningRate` for its next step.
+  public func apply(to optimizer: Optimizer) { optimizer.learningRate = learningRate(at: optimizer.stepCount) }
+}
+
+/// A fixed rate.
+public struct ConstantLR: LRSchedule {
+  public let base: Float
+  public init(_ base: Float) { self.base = base }
+  public func learningRate(at step: Int) -> Float { base }
+}
+
+/// Multiplies the rate by `gamma` every `stepSize` steps.
+public struct StepLR: LRSchedule {
+  public let base: Float
+  public let stepSize: Int
+  public let gamma: Float
+  public init(base: Float, stepSize: Int, gamma: Float = 0.1) {
+    self.base = base
+    self.stepSize = stepSize
+    self.gamma = gamma
+  }
+  public func learningRate(at step: Int) -> Float { base * powf(gamma, Float(step / Swift.max(stepSize, 1))) }
+}
+
+/// Cosine decay from `base` to `minimum` over `totalSteps`, then `minimum`.
+public struct CosineLR: LRSchedule {
+  public let base: Float
+  public let totalSteps: Int
+  public let minimum: Float
+  public init(base: Float, totalSteps: Int, minimum: Float = 0) {
+    self.base = base
+    self.totalSteps = totalSteps
+    self.minimum = minimum
+  }
+  public func learningRate(at step: Int) -> Float {
+    if step >= totalSteps { return minimum }
+    let progress = Float(step) / Float(Swift.max(totalSteps, 1))
+    return minimum + 0.5 * (base - minimum) * (1 + cosf(Float.pi * progress))
+  }
+}
+
+/// Linear warm-up from 0 to the wrapped schedule over `warmupSteps`, then the wrapped schedule
+/// (shifted so that it starts after the warm-up).
+public struct WarmupLR<S: LRSchedule>: LRSchedule {
+  public let warmupSteps: Int
+  public let after: S
+  public init(warmupSteps: Int, then after: S) {
+    self.warmupSteps = warmupSteps
+    self.after = after
+  }
+  public func learningRate(at step: Int) -> Float {
+    if step < warmupSteps { return after.learningRate(at: 0) * Float(step + 1) / Float(warmupSteps) }
+    return after.learningRate(at: step - warmupSteps)
+  }
+}
+
+/// Scales gradients so that their global L2 norm is at most `maxNorm`; returns the norm before clipping.
+@discardableResult
+public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
+  var total: Double = 0
+  for p in parameters {
+    guard let g = p.grad else { continue }
+    let gc = g.contiguous()
+    for i in 0..<gc.count { total += Double(gc.ptr[i]) * Double(gc.ptr[i]) }
+  }
+  let norm = Float(total.squareRoot())
+  let scale = maxNorm / (norm + 1e-6)
+  if scale < 1 {
+    for p in parameters {
+      guard let g = p.grad else { continue }
+      let gc = g.contiguous()
+      for i in 0..<gc.count { gc.ptr[i] *= scale }
+      p.grad = gc
+    }
+  }
+  return norm
+}
