@@ -161,6 +161,12 @@ ga = rng.integers(0, 256, (3, 4, 2), dtype=np.uint8)
 Image.fromarray(ga, mode="LA").save(os.path.join(OUT, "gray_alpha.png"))
 open(os.path.join(OUT, "gray_alpha.ga"), "wb").write(ga.tobytes())
 
+# Resize fixture: Pillow's BICUBIC (antialiased) 11x9 -> 5x4 RGB
+src = np.random.default_rng(1).integers(0, 256, (9, 11, 3), dtype=np.uint8)
+open(os.path.join(OUT, "resize_src.rgb"), "wb").write(src.tobytes())
+open(os.path.join(OUT, "resize_bicubic_5x4.rgb"), "wb").write(
+    np.asarray(Image.fromarray(src).resize((5, 4), Image.BICUBIC)).tobytes())
+
 # IDX fixture: 3 images of 2x4 bytes, gzip-compressed, and a truncated copy
 data = bytes(range(24))
 idx = struct.pack(">BBBBIII", 0, 0, 8, 3, 3, 2, 4) + data

@@ -34,12 +34,23 @@ extension Image {
     guard begun != 0 else { throw FileError(source, "corrupt PNG (\(Image.message(&image)))") }
     let hasColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
     let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
-    image.format = (hasColor ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+    // 16-bit files without alpha are read as 16-bit samples and scaled to 8 bits (v·255/65535, rounded);
+    // the 8-bit simplified path would gamma-encode them. With alpha, the 16-bit path premultiplies, so the
+    // 8-bit path is used.
+    let wide = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 && !hasAlpha
+    image.format =
+      (hasColor ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0) | (hasAlpha ? UInt32(PNG_FORMAT_FLAG_ALPHA) : 0)
+      | (wide ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
     let channels = (hasColor ? 3 : 1) + (hasAlpha ? 1 : 0)
     let (w, h) = (Int(image.width), Int(image.height))
     var pixels = [UInt8](repeating: 0, count: w * h * channels)
-    let finished = bytes.withUnsafeBytes { _ in
-      pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+    var finished: Int32 = 0
+    if wide {
+      var samples = [UInt16](repeating: 0, count: w * h * channels)
+      finished = samples.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+      for i in 0..<samples.count { pixels[i] = UInt8((UInt32(samples[i]) * 255 + 32895) >> 16) }
+    } else {
+      finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
     }
     guard finished != 0 else {
       let m = Image.message(&image)
