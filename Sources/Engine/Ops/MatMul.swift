@@ -24,6 +24,9 @@ public enum BLAS {
       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 
+  /// Forgets the cached OpenBLAS thread count (after code outside the engine changed it).
+  public static func resetThreadChoice() { Parallel.blasThreads = -1 }
+
   /// The same contract as `gemm`, as three plain loops (for tests).
   public static func referenceGemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,

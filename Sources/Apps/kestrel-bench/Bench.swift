@@ -1,0 +1,37 @@
+import ArgumentParser
+import Engine
+
+/// `kestrel-bench`: Kestrel's side of the reference workloads in ../shared/bench/reference (same shapes, same
+/// work per repetition, same min/median/max reporting, JSON rows in the reference scripts' format).
+@main
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "kestrel-bench",
+    abstract: "Runs Kestrel's implementations of the reference benchmark workloads.",
+    discussion: """
+      Each workload mirrors a script in ../shared/bench/reference (W1 GEMM, W2 MNIST CNN, W8a DQN update).
+      Run `make bench` to run these beside the PyTorch/numpy references in the same session and write
+      BENCHMARKS.md tables with ratios.
+      """,
+    subcommands: [W1.self, W2.self, W8a.self])
+}
+
+/// Options shared by every workload.
+struct BenchOptions: ParsableArguments {
+  @Option(help: "Threads (OpenBLAS and the engine's own loops).")
+  var threads = 2
+  @Option(help: "Timed repetitions (at least 5).")
+  var reps = 7
+  @Option(help: "Untimed warm-up repetitions.")
+  var warmup = 2
+  @Option(help: "Append result rows as JSON lines to this file.")
+  var json: String?
+
+  func validate() throws {
+    guard reps >= 5 else { throw ValidationError("--reps must be at least 5 (got \(reps))") }
+    guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+  }
+
+  /// Applies the thread count to the engine.
+  func apply() { Parallel.threads = threads }
+}
