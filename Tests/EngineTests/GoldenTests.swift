@@ -24,7 +24,8 @@ final class GoldenTests: XCTestCase {
   ) {
     XCTAssertEqual(a.shape, b.shape, "\(what): shape", file: file, line: line)
     guard a.shape == b.shape else { return }
-    XCTAssertLessThanOrEqual(closeness(a.toArray(), b.toArray(), rtol: rtol, atol: atol), 1, what, file: file, line: line)
+    XCTAssertLessThanOrEqual(
+      closeness(a.toArray(), b.toArray(), rtol: rtol, atol: atol), 1, what, file: file, line: line)
   }
 
   /// Runs out = f(inputs), backprops the fixture's projection, compares output and gradients.

@@ -31,7 +31,9 @@ final class GradCheckTests: XCTestCase {
     return Tensor(v, shape: shape, requiresGrad: true)
   }
 
-  func check(_ name: String, _ inputs: [Tensor], file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+  func check(
+    _ name: String, _ inputs: [Tensor], file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor
+  ) {
     let r = gradCheck(inputs, f)
     XCTAssertLessThan(r.maxError, tolerance, "\(name): \(r)", file: file, line: line)
   }
@@ -143,7 +145,9 @@ final class GradCheckTests: XCTestCase {
     check("maxPool overlap pad", [distinct([1, 2, 5, 5], seed: 45)]) {
       $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
     }
-    check("avgPool", [randn([2, 2, 5, 5], seed: 46)]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
+    check("avgPool", [randn([2, 2, 5, 5], seed: 46)]) {
+      $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+    }
     check("globalAveragePool", [randn([2, 3, 4, 4], seed: 47)]) { $0[0].globalAveragePool() }
   }
 

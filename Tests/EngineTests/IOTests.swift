@@ -83,9 +83,12 @@ final class IOTests: XCTestCase {
       for tb in [false, true] {
         let c1 = Tensor(zeros: [m, n])
         let c2 = Tensor(zeros: [m, n])
-        BLAS.gemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: ta ? m : k, b: b.ptr, ldb: tb ? k : n, c: c1.ptr, ldc: n)
+        BLAS.gemm(
+          transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: ta ? m : k, b: b.ptr, ldb: tb ? k : n, c: c1.ptr,
+          ldc: n)
         BLAS.referenceGemm(
-          transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: ta ? m : k, b: b.ptr, ldb: tb ? k : n, c: c2.ptr, ldc: n)
+          transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: ta ? m : k, b: b.ptr, ldb: tb ? k : n, c: c2.ptr,
+          ldc: n)
         let d = zip(c1.toArray(), c2.toArray()).map { Swift.abs($0 - $1) }.max() ?? 1
         XCTAssertLessThan(d, 1e-4, "transA \(ta) transB \(tb)")
       }

@@ -70,10 +70,14 @@ final class ModelTests: XCTestCase {
     let names = SmallCNN().namedTensors().map(\.0).sorted()
     XCTAssertEqual(
       names,
-      ["bn.bias", "bn.runningMean", "bn.runningVar", "bn.weight", "conv.bias", "conv.weight", "head.bias", "head.weight"])
+      [
+        "bn.bias", "bn.runningMean", "bn.runningVar", "bn.weight", "conv.bias", "conv.weight", "head.bias",
+        "head.weight",
+      ])
     XCTAssertEqual(SmallCNN().namedParameters().count, 6)
     let seq = Sequential(Linear(2, 3), ReLU(), Linear(3, 1))
-    XCTAssertEqual(seq.namedParameters().map(\.0), ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
+    XCTAssertEqual(
+      seq.namedParameters().map(\.0), ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"])
   }
 
   func testCheckpointRoundTripRestoresOutputsAndOptimizer() throws {

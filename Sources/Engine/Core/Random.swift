@@ -86,4 +86,3 @@ extension Tensor {
     uniform(shape, low: low, high: high, generator: &Random.global)
   }
 }
-

@@ -199,7 +199,9 @@ func forEachStridedRow(
     }
   }
   if dims.isEmpty {
-    body([Int](repeating: 0, count: strides.count), 0, shape.contains(0) ? 0 : 1, [Int](repeating: 1, count: strides.count))
+    body(
+      [Int](repeating: 0, count: strides.count), 0, shape.contains(0) ? 0 : 1, [Int](repeating: 1, count: strides.count)
+    )
     return
   }
   let r = dims.count

@@ -28,8 +28,12 @@ public struct IDXArray: Sendable {
 
   /// Parses IDX bytes; `source` names them in errors.
   public init(bytes data: [UInt8], source: String) throws {
-    guard data.count >= 4, data[0] == 0, data[1] == 0 else { throw FileError(source, "not an IDX file (bad magic number)") }
-    guard data[2] == 0x08 else { throw FileError(source, "IDX data type 0x\(String(data[2], radix: 16)) is not unsigned byte (0x08)") }
+    guard data.count >= 4, data[0] == 0, data[1] == 0 else {
+      throw FileError(source, "not an IDX file (bad magic number)")
+    }
+    guard data[2] == 0x08 else {
+      throw FileError(source, "IDX data type 0x\(String(data[2], radix: 16)) is not unsigned byte (0x08)")
+    }
     let rank = Int(data[3])
     guard rank >= 1, data.count >= 4 + 4 * rank else { throw FileError(source, "IDX header is truncated") }
     var shape: [Int] = []
@@ -40,7 +44,8 @@ public struct IDXArray: Sendable {
     let count = shape.reduce(1, *)
     let start = 4 + 4 * rank
     guard data.count - start == count else {
-      throw FileError(source, "IDX shape \(shape) needs \(count) bytes of data, file has \(data.count - start) (truncated?)")
+      throw FileError(
+        source, "IDX shape \(shape) needs \(count) bytes of data, file has \(data.count - start) (truncated?)")
     }
     self.shape = shape
     self.bytes = Array(data[start...])

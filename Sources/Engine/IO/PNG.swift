@@ -8,7 +8,8 @@ public struct Image: Sendable, Equatable {
   public var pixels: [UInt8]
 
   public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-    precondition(pixels.count == width * height * channels, "Image: \(pixels.count) bytes for \(width)×\(height)×\(channels)")
+    precondition(
+      pixels.count == width * height * channels, "Image: \(pixels.count) bytes for \(width)×\(height)×\(channels)")
     self.width = width
     self.height = height
     self.channels = channels

@@ -56,7 +56,9 @@ extension Image {
       for (x, (lo, ws)) in hc.enumerated() {
         for ch in 0..<c {
           var acc = 0.0
-          for (k, w) in ws.enumerated() where lo + k < width { acc += w * Double(pixels[(y * width + lo + k) * c + ch]) }
+          for (k, w) in ws.enumerated() where lo + k < width {
+            acc += w * Double(pixels[(y * width + lo + k) * c + ch])
+          }
           tmp[(y * newW + x) * c + ch] = clampByte(acc)
         }
       }

@@ -45,12 +45,16 @@ public enum SafeTensors {
   }
 
   /// Parses safetensors bytes; `source` names them in errors.
-  public static func decode(_ bytes: [UInt8], source: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+  public static func decode(
+    _ bytes: [UInt8], source: String
+  ) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
     func fail(_ m: String) -> FileError { FileError(source, "not a valid safetensors file: \(m)") }
     guard bytes.count >= 8 else { throw fail("only \(bytes.count) bytes, shorter than the 8-byte header length") }
     var n: UInt64 = 0
     for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-    guard n <= UInt64(bytes.count - 8) else { throw fail("header length \(n) exceeds the file size \(bytes.count) (truncated?)") }
+    guard n <= UInt64(bytes.count - 8) else {
+      throw fail("header length \(n) exceeds the file size \(bytes.count) (truncated?)")
+    }
     let headerEnd = 8 + Int(n)
     let json = Data(bytes[8..<headerEnd])
     guard let header = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else {
@@ -79,7 +83,8 @@ public enum SafeTensors {
         throw fail("tensor '\(name)' data \(offs) lies outside the \(dataCount) data bytes (truncated?)")
       }
       guard offs[1] - offs[0] == count * size else {
-        throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(count * size) bytes, has \(offs[1] - offs[0])")
+        throw fail(
+          "tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(count * size) bytes, has \(offs[1] - offs[0])")
       }
       let t = Tensor(uninitializedShape: shape)
       bytes.withUnsafeBytes { raw in
@@ -87,10 +92,13 @@ public enum SafeTensors {
         let p = t.ptr
         switch dtype {
         case "F32":
-          for i in 0..<count { p[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+          for i in 0..<count {
+            p[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+          }
         case "F16":
           for i in 0..<count {
-            p[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+            p[i] = Float(
+              Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
           }
         case "BF16":
           for i in 0..<count {
@@ -99,7 +107,8 @@ public enum SafeTensors {
           }
         default:
           for i in 0..<count {
-            p[i] = Float(Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            p[i] = Float(
+              Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
           }
         }
       }

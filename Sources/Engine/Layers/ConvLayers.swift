@@ -13,8 +13,10 @@ public final class Conv2d: Module, Layer {
   ) {
     precondition(inChannels % groups == 0 && outChannels % groups == 0, "Conv2d: channels must divide by groups")
     let fanIn = inChannels / groups * kernelSize * kernelSize
-    weight = Init.torchDefault([outChannels, inChannels / groups, kernelSize, kernelSize], fanIn: fanIn, generator: &Random.global)
-      .requiringGrad()
+    weight = Init.torchDefault(
+      [outChannels, inChannels / groups, kernelSize, kernelSize], fanIn: fanIn, generator: &Random.global
+    )
+    .requiringGrad()
     self.bias = bias ? Init.torchDefault([outChannels], fanIn: fanIn, generator: &Random.global).requiringGrad() : nil
     self.stride = (stride, stride)
     self.padding = padding
@@ -41,8 +43,10 @@ public final class ConvTranspose2d: Module, Layer {
     outputPadding: Int = 0, groups: Int = 1, bias: Bool = true
   ) {
     let fanIn = outChannels / groups * kernelSize * kernelSize  // PyTorch uses weight.shape[1] · K²
-    weight = Init.torchDefault([inChannels, outChannels / groups, kernelSize, kernelSize], fanIn: fanIn, generator: &Random.global)
-      .requiringGrad()
+    weight = Init.torchDefault(
+      [inChannels, outChannels / groups, kernelSize, kernelSize], fanIn: fanIn, generator: &Random.global
+    )
+    .requiringGrad()
     self.bias = bias ? Init.torchDefault([outChannels], fanIn: fanIn, generator: &Random.global).requiringGrad() : nil
     self.stride = (stride, stride)
     self.padding = (padding, padding)
@@ -51,6 +55,7 @@ public final class ConvTranspose2d: Module, Layer {
   }
 
   public func callAsFunction(_ input: Tensor) -> Tensor {
-    input.convTranspose2d(weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)
+    input.convTranspose2d(
+      weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)
   }
 }

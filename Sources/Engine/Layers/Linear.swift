@@ -6,7 +6,8 @@ public final class Linear: Module, Layer {
   /// Initialised as PyTorch does (uniform ±1/√in) from the global generator.
   public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
     weight = Init.torchDefault([outFeatures, inFeatures], fanIn: inFeatures, generator: &Random.global).requiringGrad()
-    self.bias = bias ? Init.torchDefault([outFeatures], fanIn: inFeatures, generator: &Random.global).requiringGrad() : nil
+    self.bias =
+      bias ? Init.torchDefault([outFeatures], fanIn: inFeatures, generator: &Random.global).requiringGrad() : nil
   }
 
   public func callAsFunction(_ input: Tensor) -> Tensor {

@@ -167,10 +167,13 @@ extension Tensor {
     _ weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
     outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
   ) -> Tensor {
-    precondition(rank == 4 && weight.rank == 4, "convTranspose2d: input \(shape) and weight \(weight.shape) must be 4-d")
+    precondition(
+      rank == 4 && weight.rank == 4, "convTranspose2d: input \(shape) and weight \(weight.shape) must be 4-d")
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
     let (wc, og, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
-    precondition(wc == c && c % groups == 0, "convTranspose2d: input \(shape) and weight \(weight.shape) do not fit groups \(groups)")
+    precondition(
+      wc == c && c % groups == 0,
+      "convTranspose2d: input \(shape) and weight \(weight.shape) do not fit groups \(groups)")
     let o = og * groups
     if let bias { precondition(bias.shape == [o], "convTranspose2d: bias \(bias.shape) does not match \(o) channels") }
     let oh = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1

@@ -27,7 +27,8 @@ extension Tensor {
 
   /// One element per row of a 2-d tensor: out[i] = self[i, indices[i]] (N, C) → (N).
   public func gather(columns indices: [Int]) -> Tensor {
-    precondition(rank == 2 && indices.count == shape[0], "gather: needs (N, C) and N indices, got \(shape) and \(indices.count)")
+    precondition(
+      rank == 2 && indices.count == shape[0], "gather: needs (N, C) and N indices, got \(shape) and \(indices.count)")
     let c = shape[1]
     let x = contiguous()
     let out = Tensor(uninitializedShape: [shape[0]])

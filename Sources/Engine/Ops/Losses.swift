@@ -64,7 +64,8 @@ extension Tensor {
 
   /// Mean binary cross-entropy of `self` (logits) against `targets` in [0, 1], computed stably.
   public func binaryCrossEntropyWithLogits(targets: Tensor) -> Tensor {
-    precondition(targets.shape == shape, "binaryCrossEntropyWithLogits: logits \(shape) and targets \(targets.shape) differ")
+    precondition(
+      targets.shape == shape, "binaryCrossEntropyWithLogits: logits \(shape) and targets \(targets.shape) differ")
     let x = contiguous()
     let t = targets.contiguous()
     let n = count

@@ -76,7 +76,9 @@ extension Tensor {
     let m = a.shape[a.rank - 2]
     let k = a.shape[a.rank - 1]
     let n = b.shape[b.rank - 1]
-    precondition(b.shape[b.rank - 2] == k, "matmul: shapes \(a.shape) and \(b.shape) do not align (K \(k) vs \(b.shape[b.rank - 2]))")
+    precondition(
+      b.shape[b.rank - 2] == k,
+      "matmul: shapes \(a.shape) and \(b.shape) do not align (K \(k) vs \(b.shape[b.rank - 2]))")
     let aBatch = Array(a.shape.dropLast(2))
     let bBatch = Array(b.shape.dropLast(2))
     let batch = broadcastShape(aBatch, bBatch, op: "matmul")

@@ -123,7 +123,9 @@ extension Tensor {
   public func layerNorm(weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
     let d = shape[rank - 1]
     let rows = count / Swift.max(d, 1)
-    if let weight { precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) does not match last dim \(d)") }
+    if let weight {
+      precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) does not match last dim \(d)")
+    }
     if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) does not match last dim \(d)") }
     let x = contiguous()
     let out = Tensor(uninitializedShape: shape)  // (R, D)

@@ -2,7 +2,9 @@
 // pooling runs per plane P = N·C.
 
 extension Tensor {
-  private func poolGeometry(_ op: String, _ k: (Int, Int), _ s: (Int, Int), _ p: (Int, Int)) -> (Int, Int, Int, Int, Int) {
+  private func poolGeometry(
+    _ op: String, _ k: (Int, Int), _ s: (Int, Int), _ p: (Int, Int)
+  ) -> (Int, Int, Int, Int, Int) {
     precondition(rank == 4, "\(op): input must be (N, C, H, W), got \(shape)")
     let (h, w) = (shape[2], shape[3])
     let oh = (h + 2 * p.0 - k.0) / s.0 + 1

@@ -18,7 +18,8 @@ extension Tensor {
     precondition(target.reduce(1, *) == count, "reshaped: cannot reshape \(shape) (\(count) elements) to \(newShape)")
     if target == shape { return self }
     let src = contiguous()
-    let view = Tensor(storage: src.storage, shape: target, strides: Tensor.contiguousStrides(target), offset: src.offset)
+    let view = Tensor(
+      storage: src.storage, shape: target, strides: Tensor.contiguousStrides(target), offset: src.offset)
     return view.recording("reshape", [src]) { [shape] g in [g.reshaped(shape)] }
   }
 
@@ -46,7 +47,8 @@ extension Tensor {
 
   /// Reorders dimensions (a view): `permuted([0, 2, 1])` swaps the last two of a 3-d tensor.
   public func permuted(_ dims: [Int]) -> Tensor {
-    precondition(dims.count == rank && Set(dims) == Set(0..<rank), "permuted: \(dims) is not a permutation for shape \(shape)")
+    precondition(
+      dims.count == rank && Set(dims) == Set(0..<rank), "permuted: \(dims) is not a permutation for shape \(shape)")
     let view = Tensor(
       storage: storage, shape: dims.map { shape[$0] }, strides: dims.map { strides[$0] }, offset: offset)
     var inverse = [Int](repeating: 0, count: rank)
@@ -64,7 +66,9 @@ extension Tensor {
   /// Elements `range` along `axis` (a view).
   public func slice(axis a: Int, _ range: Range<Int>) -> Tensor {
     let ax = axis(a, op: "slice")
-    precondition(range.lowerBound >= 0 && range.upperBound <= shape[ax], "slice: \(range) is out of bounds for axis \(a) of shape \(shape)")
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= shape[ax],
+      "slice: \(range) is out of bounds for axis \(a) of shape \(shape)")
     var s = shape
     s[ax] = range.count
     let view = Tensor(storage: storage, shape: s, strides: strides, offset: offset + range.lowerBound * strides[ax])

@@ -28,7 +28,9 @@ public final class MetricsLogger {
       let dict = Dictionary(values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
       line += (columns ?? []).map { dict[$0].map { "\($0)" } ?? "" }.joined(separator: ",") + "\n"
     } else {
-      line = "{" + values.map { "\"\($0.key)\": \($0.value.isFinite ? "\($0.value)" : "null")" }.joined(separator: ", ") + "}\n"
+      line =
+        "{" + values.map { "\"\($0.key)\": \($0.value.isFinite ? "\($0.value)" : "null")" }.joined(separator: ", ")
+        + "}\n"
     }
     line.withUTF8 { buf in _ = write(fd, buf.baseAddress, buf.count) }
   }

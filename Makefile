@@ -1,0 +1,51 @@
+# Kestrel: `make demo` (install what is missing, build release, run the apps on their shipped defaults),
+# `make test` (build with the import check, lint, run all tests), `make bench` (benchmarks beside the
+# PyTorch/numpy references, same machine, same run).
+
+SWIFT       ?= swift
+CHECK        = --explicit-target-dependency-import-check=error
+RELEASE_BIN  = .build/release
+REF         ?= ../shared/bench/reference
+VENV        ?= .venv-ref
+PYTHON      ?= python3
+
+.PHONY: all deps build release demo test lint format bench bench-venv clean
+
+all: build
+
+deps:
+	@.ci/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(CHECK)
+
+release: deps
+	$(SWIFT) build -c release $(CHECK)
+
+demo: release
+	@echo "== Engine library example (Sources/Apps/kestrel-example): an MLP learns two spirals"
+	$(RELEASE_BIN)/kestrel-example
+	@echo "== Benchmark tool (make bench runs it beside PyTorch):"
+	$(RELEASE_BIN)/kestrel-bench --help | head -n 12
+
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests
+
+format:
+	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests
+
+test: deps lint
+	$(SWIFT) build --build-tests $(CHECK)
+	$(SWIFT) test --skip-build
+
+# The reference scripts need torch, threadpoolctl and gymnasium in a venv (see $(REF)/README.md).
+bench-venv:
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
+	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium" 2>/dev/null || \
+	  $(VENV)/bin/pip install torch threadpoolctl gymnasium
+
+bench: release bench-venv
+	$(VENV)/bin/python Tests/Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
+
+clean:
+	rm -rf .build
