@@ -34,13 +34,13 @@ struct W1: ParsableCommand {
           }
         }
       }
-      rep.add("OpenBLAS cblas_sgemm (direct)", "GFLOP/s n=\(n)", "GFLOP/s", work: flops / 1e9, times: direct)
+      rep.add("OpenBLAS cblas_sgemm (direct)", "sgemm n=\(n) GFLOP/s", "GFLOP/s", work: flops / 1e9, times: direct)
       // The engine's public op (allocates C, picks BLAS threads by size).
       BLAS.resetThreadChoice()
       let engine = timeReps(reps: options.reps, warmup: options.warmup) {
         noGrad { for _ in 0..<k { _ = a.matmul(b) } }
       }
-      rep.add("kestrel Tensor.matmul", "GFLOP/s n=\(n)", "GFLOP/s", work: flops / 1e9, times: engine)
+      rep.add("kestrel Tensor.matmul", "sgemm n=\(n) GFLOP/s", "GFLOP/s", work: flops / 1e9, times: engine)
     }
     try rep.finish()
   }

@@ -45,7 +45,7 @@ struct W8a: ParsableCommand {
         opt.step()
       }
     }
-    rep.add("kestrel", "updates/s (a) update only", "upd/s", work: Double(updates), times: times)
+    rep.add("kestrel", "(a) DQN updates/s (batch 64, update only)", "upd/s", work: Double(updates), times: times)
     try rep.finish()
   }
 }
