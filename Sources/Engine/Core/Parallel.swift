@@ -1,8 +1,7 @@
 import CBLAS
-import Dispatch
 
-/// The engine's two levels of parallelism, chosen so they never stack: OpenBLAS threads for large GEMMs,
-/// and the engine's own split of heavy loops (im2col convolutions, big elementwise ops) with BLAS at one thread.
+/// The engine's one level of parallelism: its own split of heavy loops (large GEMMs by blocks of rows, convolutions
+/// by images, pooling by planes) across `threads` workers; OpenBLAS runs single-threaded inside each part.
 public enum Parallel {
   /// Worker threads the engine uses (default: the number of online CPUs, from `KESTREL_THREADS` if set).
   nonisolated(unsafe) public static var threads: Int = {
@@ -22,24 +21,26 @@ public enum Parallel {
   }
 
   /// Runs `body(chunkRange)` over `0..<count` split into up to `threads` chunks when `count >= minPerThread * 2`.
-  /// BLAS runs single-threaded inside the region.
+  /// Nested calls inside a region run serially.
   public static func forChunks(_ count: Int, minPerThread: Int, _ body: (Range<Int>) -> Void) {
     let t = min(threads, count / max(minPerThread, 1))
     if t <= 1 || inParallelRegion {
       body(0..<count)
       return
     }
-    setBLASThreads(1)
     inParallelRegion = true
     defer { inParallelRegion = false }
-    withoutActuallyEscaping(body) { body in
-      nonisolated(unsafe) let body = body
-      DispatchQueue.concurrentPerform(iterations: t) { i in
-        let lo = count * i / t
-        let hi = count * (i + 1) / t
-        body(lo..<hi)
-      }
-    }
+    pool(for: t).run(t) { i in body((count * i / t)..<(count * (i + 1) / t)) }
+  }
+
+  nonisolated(unsafe) private static var sharedPool: WorkerPool?
+
+  /// The worker pool, created on first use with `threads − 1` workers (rebuilt if `threads` grew).
+  private static func pool(for parts: Int) -> WorkerPool {
+    if let p = sharedPool, p.workerCount + 1 >= parts { return p }
+    let p = WorkerPool(workers: threads - 1)
+    sharedPool = p
+    return p
   }
 }
 

@@ -22,31 +22,17 @@ extension Tensor {
     var argmax = [Int32](repeating: -1, count: out.count)  // flat index inside the plane
     let (px, po) = (x.ptr, out.ptr)
     argmax.withUnsafeMutableBufferPointer { am in
-      let pa = am.baseAddress!
+      guard let pa = am.baseAddress else { return }
+      let fast = kernel == (2, 2) && s == (2, 2) && padding == (0, 0)
       Parallel.forChunks(planes, minPerThread: 16) { range in
         for pl in range {
           let src = px + pl &* h &* w
-          for i in 0..<oh {
-            for j in 0..<ow {
-              var best = -Float.infinity
-              var bi: Int32 = -1
-              for ki in 0..<kernel.0 {
-                let ih = i &* s.0 &- padding.0 &+ ki
-                if ih < 0 || ih >= h { continue }
-                for kj in 0..<kernel.1 {
-                  let iw = j &* s.1 &- padding.1 &+ kj
-                  if iw < 0 || iw >= w { continue }
-                  let v = src[ih &* w &+ iw]
-                  if v > best || bi < 0 {
-                    best = v
-                    bi = Int32(ih &* w &+ iw)
-                  }
-                }
-              }
-              let o = (pl &* oh &+ i) &* ow &+ j
-              po[o] = best
-              pa[o] = bi
-            }
+          let dst = po + pl &* oh &* ow
+          let idx = pa + pl &* oh &* ow
+          if fast {
+            maxPool2x2Plane(src, w: w, oh: oh, ow: ow, dst, idx)
+          } else {
+            maxPoolPlane(src, h: h, w: w, oh: oh, ow: ow, kernel: kernel, stride: s, padding: padding, dst, idx)
           }
         }
       }
@@ -55,12 +41,18 @@ extension Tensor {
       let gc = g.contiguous()
       let dx = Tensor(zeros: shape)
       let per = oh * ow
-      for pl in 0..<planes {
-        let dst = dx.ptr + pl &* h &* w
-        for q in 0..<per {
-          let o = pl &* per &+ q
-          let a = Int(argmax[o])
-          if a >= 0 { dst[a] += gc.ptr[o] }
+      let (pg, pd) = (gc.ptr, dx.ptr)
+      argmax.withUnsafeBufferPointer { am in
+        guard let pa = am.baseAddress else { return }
+        Parallel.forChunks(planes, minPerThread: 16) { range in
+          for pl in range {
+            let dst = pd + pl &* h &* w
+            for q in 0..<per {
+              let o = pl &* per &+ q
+              let a = Int(pa[o])
+              if a >= 0 { dst[a] += pg[o] }
+            }
+          }
         }
       }
       return [dx]
@@ -114,5 +106,61 @@ extension Tensor {
   public func globalAveragePool() -> Tensor {
     precondition(rank == 4, "globalAveragePool: input must be (N, C, H, W), got \(shape)")
     return mean(axes: [2, 3])
+  }
+}
+
+/// 2×2, stride-2 max pooling of one plane; `idx` receives the flat input index of each maximum.
+@inline(__always)
+private func maxPool2x2Plane(
+  _ src: UnsafeMutablePointer<Float>, w: Int, oh: Int, ow: Int, _ dst: UnsafeMutablePointer<Float>,
+  _ idx: UnsafeMutablePointer<Int32>
+) {
+  for i in 0..<oh {
+    let r0 = 2 &* i &* w
+    let r1 = r0 &+ w
+    for j in 0..<ow {
+      let c = 2 &* j
+      var best = src[r0 &+ c]
+      var bi = r0 &+ c
+      if src[r0 &+ c &+ 1] > best {
+        best = src[r0 &+ c &+ 1]
+        bi = r0 &+ c &+ 1
+      }
+      if src[r1 &+ c] > best {
+        best = src[r1 &+ c]
+        bi = r1 &+ c
+      }
+      if src[r1 &+ c &+ 1] > best {
+        best = src[r1 &+ c &+ 1]
+        bi = r1 &+ c &+ 1
+      }
+      dst[i &* ow &+ j] = best
+      idx[i &* ow &+ j] = Int32(truncatingIfNeeded: bi)
+    }
+  }
+}
+
+/// General max pooling of one plane (any kernel, stride and padding; padded cells never win).
+private func maxPoolPlane(
+  _ src: UnsafeMutablePointer<Float>, h: Int, w: Int, oh: Int, ow: Int, kernel: (Int, Int), stride: (Int, Int),
+  padding: (Int, Int), _ dst: UnsafeMutablePointer<Float>, _ idx: UnsafeMutablePointer<Int32>
+) {
+  for i in 0..<oh {
+    let h0 = Swift.max(0, i &* stride.0 &- padding.0)
+    let h1 = Swift.min(h, i &* stride.0 &- padding.0 &+ kernel.0)
+    for j in 0..<ow {
+      let w0 = Swift.max(0, j &* stride.1 &- padding.1)
+      let w1 = Swift.min(w, j &* stride.1 &- padding.1 &+ kernel.1)
+      var best = -Float.infinity
+      var bi = -1
+      for ih in h0..<Swift.max(h0, h1) {
+        for iw in w0..<Swift.max(w0, w1) where bi < 0 || src[ih &* w &+ iw] > best {
+          best = src[ih &* w &+ iw]
+          bi = ih &* w &+ iw
+        }
+      }
+      dst[i &* ow &+ j] = best
+      idx[i &* ow &+ j] = Int32(truncatingIfNeeded: bi)
+    }
   }
 }

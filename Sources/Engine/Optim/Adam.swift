@@ -43,17 +43,10 @@ public final class Adam: Optimizer {
     let stepSize = lr / bc1
     let invSqrtBc2 = 1 / bc2.squareRoot()
     forEachParameter(namedParameters) { i, p, g, n in
-      let mp = m.buffers[i].ptr
-      let vp = v.buffers[i].ptr
       let wd = decays[i] ? weightDecay : 0
-      let shrink = decoupled ? 1 - lr * wd : 1
-      let l2 = decoupled ? 0 : wd
-      for j in 0..<n {
-        let gj = g[j] + l2 * p[j]
-        mp[j] = b1 * mp[j] + (1 - b1) * gj
-        vp[j] = b2 * vp[j] + (1 - b2) * gj * gj
-        p[j] = p[j] * shrink - stepSize * mp[j] / (vp[j].squareRoot() * invSqrtBc2 + e)
-      }
+      adamUpdate(
+        p, g, m.buffers[i].ptr, v.buffers[i].ptr, n, beta1: b1, beta2: b2, eps: e, stepSize: stepSize,
+        invSqrtBc2: invSqrtBc2, shrink: decoupled ? 1 - lr * wd : 1, l2: decoupled ? 0 : wd)
     }
   }
 
@@ -78,4 +71,38 @@ public func AdamW(
   Adam(
     parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay,
     decoupled: true, decayMask: decayMask)
+}
+
+/// One Adam update over `n` elements, eight lanes at a time (SIMD8), then the tail.
+/// m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  p ← p·shrink − stepSize · m / (√v / √(1 − β2ᵗ) + ε)
+@inline(__always)
+private func adamUpdate(
+  _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+  _ v: UnsafeMutablePointer<Float>, _ n: Int, beta1: Float, beta2: Float, eps: Float, stepSize: Float,
+  invSqrtBc2: Float, shrink: Float, l2: Float
+) {
+  typealias V = SIMD8<Float>
+  var j = 0
+  let (rp, rg, rm, rv) = (
+    UnsafeMutableRawPointer(p), UnsafeRawPointer(g), UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v)
+  )
+  while j + 8 <= n {
+    let o = j &* 4
+    let pj = rp.loadUnaligned(fromByteOffset: o, as: V.self)
+    let gj = rg.loadUnaligned(fromByteOffset: o, as: V.self) + l2 * pj
+    let mj = beta1 * rm.loadUnaligned(fromByteOffset: o, as: V.self) + (1 - beta1) * gj
+    let vj = beta2 * rv.loadUnaligned(fromByteOffset: o, as: V.self) + (1 - beta2) * gj * gj
+    rm.storeBytes(of: mj, toByteOffset: o, as: V.self)
+    rv.storeBytes(of: vj, toByteOffset: o, as: V.self)
+    let update = stepSize * mj / (vj.squareRoot() * invSqrtBc2 + eps)
+    rp.storeBytes(of: pj * shrink - update, toByteOffset: o, as: V.self)
+    j &+= 8
+  }
+  while j < n {
+    let gj = g[j] + l2 * p[j]
+    m[j] = beta1 * m[j] + (1 - beta1) * gj
+    v[j] = beta2 * v[j] + (1 - beta2) * gj * gj
+    p[j] = p[j] * shrink - stepSize * m[j] / (v[j].squareRoot() * invSqrtBc2 + eps)
+    j &+= 1
+  }
 }
