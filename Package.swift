@@ -19,6 +19,7 @@ let package = Package(
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
 
     .target(name: "Engine", dependencies: ["CBLAS", "CPNG", "CZlib"], swiftSettings: fast),
     .target(name: "EngineTesting", dependencies: ["Engine"]),
@@ -28,6 +29,14 @@ let package = Package(
       dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/Apps/AppSupport"),
 
+    .target(
+      name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
+    .executableTarget(
+      name: "recommend",
+      dependencies: [
+        "AppSupport", "Engine", "RecommendKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/recommend"),
     .executableTarget(
       name: "kestrel-example", dependencies: ["Engine"], path: "Sources/Apps/kestrel-example"),
     .executableTarget(

@@ -1,1 +1,41 @@
+import ArgumentParser
 import Engine
+
+/// An error an app reports as one line (`Error: …`) with a non-zero exit.
+public struct AppError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// Writes to standard output immediately (no buffering surprises when output is piped).
+public func printLine(_ s: String = "") {
+  var line = s + "\n"
+  line.withUTF8 { buf in _ = write(1, buf.baseAddress, buf.count) }
+}
+
+/// Pads or cuts `s` to `width` characters (for aligned tables).
+public func padded(_ s: String, _ width: Int) -> String {
+  if s.count > width { return String(s.prefix(max(width - 1, 0))) + "…" }
+  return s + String(repeating: " ", count: width - s.count)
+}
+
+/// Right-aligns `s` in `width` characters.
+public func leftPadded(_ s: String, _ width: Int) -> String {
+  s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+}
+
+/// `x` with `digits` decimals (fast; avoids Foundation's String(format:)).
+public func fixed(_ x: Double, _ digits: Int) -> String {
+  guard x.isFinite else { return "\(x)" }
+  var scale = 1.0
+  for _ in 0..<digits { scale *= 10 }
+  let r = (Swift.abs(x) * scale).rounded()
+  let intPart = Int(r / scale)
+  var frac = String(Int(r) - intPart * Int(scale))
+  while frac.count < digits { frac = "0" + frac }
+  return (x < 0 && r != 0 ? "-" : "") + "\(intPart)" + (digits > 0 ? "." + frac : "")
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

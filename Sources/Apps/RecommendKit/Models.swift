@@ -1,0 +1,155 @@
+import Engine
+import Foundation
+
+// Collaborative-filtering models. Legend: U = users, I = items (internal ids index rows directly), k = factors.
+// Explicit models predict r̂ = μ + b_u + b_i (+ q_i·(p_u + z_u) for SVD/SVD++; + a neighbourhood term for kNN);
+// ALS (implicit feedback) scores p_u·q_i.
+
+/// The algorithms `recommend` trains.
+public enum Algorithm: String, CaseIterable, Codable, Sendable {
+  /// Global mean + user and item biases (regularised, alternating closed form).
+  case baseline
+  /// Biased matrix factorisation by SGD (Funk SVD, as Surprise's SVD).
+  case svd
+  /// SVD++: SVD plus implicit feedback from which items each user rated.
+  case svdpp
+  /// Implicit-feedback ALS (Hu–Koren–Volinsky) with conjugate-gradient solves; ratings are confidences.
+  case als
+  /// Item-based k nearest neighbours on baseline residuals (Pearson-baseline or cosine similarity).
+  case knn
+
+  /// True for models that predict ratings (RMSE applies).
+  public var isExplicit: Bool { self != .als }
+}
+
+/// Item–item similarity for kNN.
+public enum Similarity: String, CaseIterable, Codable, Sendable {
+  case pearsonBaseline = "pearson-baseline"
+  case cosine
+}
+
+/// Hyper-parameters, with defaults tuned on MovieLens-100k (see BENCHMARKS.md).
+public struct TrainConfig: Codable, Sendable, Equatable {
+  public var factors = 100
+  public var epochs = 20
+  public var learningRate: Float = 0.005
+  public var regularization: Float = 0.02
+  public var seed: UInt64 = 0
+  /// ALS: confidence = 1 + alpha · rating.
+  public var alpha: Float = 1
+  /// ALS: conjugate-gradient steps per solve.
+  public var cgSteps = 3
+  /// kNN: neighbours used per prediction, stored per item, similarity and shrinkage.
+  public var neighbors = 40
+  public var storedNeighbors = 100
+  public var similarity: Similarity = .pearsonBaseline
+  public var shrinkage: Float = 100
+  /// Baseline: regularisation of item and user biases.
+  public var itemBiasReg: Float = 10
+  public var userBiasReg: Float = 15
+
+  public init() {}
+
+  /// Defaults per algorithm.
+  public static func defaults(for algo: Algorithm) -> TrainConfig {
+    var c = TrainConfig()
+    switch algo {
+    case .baseline: c.epochs = 10
+    case .svd:
+      c.factors = 100
+      c.epochs = 40
+      c.learningRate = 0.01
+      c.regularization = 0.1
+    case .svdpp:
+      c.factors = 50
+      c.epochs = 40
+      c.learningRate = 0.01
+      c.regularization = 0.1
+    case .als:
+      c.factors = 64
+      c.epochs = 15
+      c.regularization = 0.01
+    case .knn: c.epochs = 10
+    }
+    return c
+  }
+}
+
+/// A trained model: biases, factors and (kNN) neighbour lists, all indexed by internal ids.
+public struct TrainedModel {
+  public var algo: Algorithm
+  public var config: TrainConfig
+  public var mean: Float = 0
+  public var userBias: [Float] = []
+  public var itemBias: [Float] = []
+  /// (U, k)
+  public var userFactors: [Float] = []
+  /// (I, k)
+  public var itemFactors: [Float] = []
+  /// SVD++ y_j (I, k) and the per-user implicit term z_u = |N(u)|^-½ Σ y_j (U, k).
+  public var implicitFactors: [Float] = []
+  public var userImplicit: [Float] = []
+  /// kNN: (I, storedNeighbors) neighbour ids (−1 = none) and similarities.
+  public var neighbors: [Int32] = []
+  public var neighborSims: [Float] = []
+  /// Number of ratings per item in the training data (popularity).
+  public var itemCounts: [Float] = []
+  public var userCount = 0
+  public var itemCount = 0
+
+  public var k: Int { config.factors }
+
+  public init(algo: Algorithm, config: TrainConfig, userCount: Int, itemCount: Int) {
+    self.algo = algo
+    self.config = config
+    self.userCount = userCount
+    self.itemCount = itemCount
+  }
+}
+
+// MARK: Serialisation (safetensors bytes stored in the database)
+
+extension TrainedModel {
+  /// The model as safetensors bytes (tensors by field name; algo, mean and config in the metadata).
+  public func encoded() throws -> [UInt8] {
+    var t: [String: Tensor] = [:]
+    func put(_ name: String, _ v: [Float], _ shape: [Int]) { if !v.isEmpty { t[name] = Tensor(v, shape: shape) } }
+    put("user_bias", userBias, [userCount])
+    put("item_bias", itemBias, [itemCount])
+    put("user_factors", userFactors, [userCount, k])
+    put("item_factors", itemFactors, [itemCount, k])
+    put("implicit_factors", implicitFactors, [itemCount, k])
+    put("user_implicit", userImplicit, [userCount, k])
+    put("neighbors", neighbors.map { Float($0) }, [itemCount, config.storedNeighbors])
+    put("neighbor_sims", neighborSims, [itemCount, config.storedNeighbors])
+    put("item_counts", itemCounts, [itemCount])
+    let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    return try SafeTensors.encode(
+      t,
+      metadata: [
+        "algo": algo.rawValue, "mean": "\(mean)", "config": configJSON, "users": "\(userCount)",
+        "items": "\(itemCount)",
+      ])
+  }
+
+  /// Decodes `encoded()` bytes; `source` names them in errors.
+  public init(encoded bytes: [UInt8], source: String) throws {
+    let (t, meta) = try SafeTensors.decode(bytes, source: source)
+    guard let a = meta["algo"].flatMap(Algorithm.init(rawValue:)), let mean = meta["mean"].flatMap(Float.init),
+      let cfg = meta["config"], let users = meta["users"].flatMap(Int.init), let items = meta["items"].flatMap(Int.init)
+    else { throw FileError(source, "stored model lacks algo/mean/config metadata") }
+    let config = try JSONDecoder().decode(TrainConfig.self, from: Data(cfg.utf8))
+    self.init(algo: a, config: config, userCount: users, itemCount: items)
+    self.mean = mean
+    func get(_ name: String) -> [Float] { t[name]?.toArray() ?? [] }
+    userBias = get("user_bias")
+    itemBias = get("item_bias")
+    userFactors = get("user_factors")
+    itemFactors = get("item_factors")
+    implicitFactors = get("implicit_factors")
+    userImplicit = get("user_implicit")
+    neighbors = get("neighbors").map { Int32($0) }
+    neighborSims = get("neighbor_sims")
+    itemCounts = get("item_counts")
+  }
+}

@@ -1,0 +1,174 @@
+import Engine
+
+// Training of the explicit models (baseline, SVD, SVD++) by alternating closed forms and SGD.
+
+/// Trains `algo` on `data`; `progress(epoch)` is called after each epoch.
+public func train(
+  _ data: RatingData, algo: Algorithm, config: TrainConfig, progress: (Int) -> Void = { _ in }
+) -> TrainedModel {
+  var m = TrainedModel(algo: algo, config: config, userCount: data.userCount, itemCount: data.itemCount)
+  m.mean = data.mean
+  m.itemCounts = [Float](repeating: 0, count: data.itemCount)
+  for i in data.items { m.itemCounts[Int(i)] += 1 }
+  switch algo {
+  case .baseline:
+    fitBiases(&m, data, progress: progress)
+  case .svd:
+    fitSVD(&m, data, progress: progress)
+  case .svdpp:
+    fitSVDpp(&m, data, progress: progress)
+  case .als:
+    fitALS(&m, data, progress: progress)
+  case .knn:
+    var epochs = config
+    epochs.epochs = 10
+    fitBiases(&m, data, progress: { _ in })
+    fitNeighbors(&m, data)
+    progress(1)
+  }
+  return m
+}
+
+/// Regularised biases by alternating closed-form updates (Koren's baseline estimates, as Surprise's ALS baseline).
+func fitBiases(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
+  var bu = [Float](repeating: 0, count: data.userCount)
+  var bi = [Float](repeating: 0, count: data.itemCount)
+  let mu = m.mean
+  for epoch in 0..<max(m.config.epochs, 1) {
+    var sum = [Float](repeating: 0, count: data.itemCount)
+    var n = [Float](repeating: 0, count: data.itemCount)
+    for k in 0..<data.count {
+      let (u, i) = (Int(data.users[k]), Int(data.items[k]))
+      sum[i] += data.ratings[k] - mu - bu[u]
+      n[i] += 1
+    }
+    for i in 0..<data.itemCount { bi[i] = sum[i] / (m.config.itemBiasReg + n[i]) }
+    var su = [Float](repeating: 0, count: data.userCount)
+    var nu = [Float](repeating: 0, count: data.userCount)
+    for k in 0..<data.count {
+      let (u, i) = (Int(data.users[k]), Int(data.items[k]))
+      su[u] += data.ratings[k] - mu - bi[i]
+      nu[u] += 1
+    }
+    for u in 0..<data.userCount { bu[u] = su[u] / (m.config.userBiasReg + nu[u]) }
+    progress(epoch + 1)
+  }
+  m.userBias = bu
+  m.itemBias = bi
+}
+
+/// Gaussian N(0, std²) factors for `rows` × k.
+func randomFactors(_ rows: Int, _ k: Int, std: Float, _ rng: inout PRNG) -> [Float] {
+  (0..<(rows * k)).map { _ in rng.nextNormal() * std }
+}
+
+/// Biased MF by SGD over shuffled ratings (Funk SVD; Surprise's SVD update rule).
+func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
+  let c = m.config
+  let k = c.factors
+  var rng = PRNG(seed: c.seed)
+  var p = randomFactors(data.userCount, k, std: 0.1, &rng)
+  var q = randomFactors(data.itemCount, k, std: 0.1, &rng)
+  var bu = [Float](repeating: 0, count: data.userCount)
+  var bi = [Float](repeating: 0, count: data.itemCount)
+  var order = Array(0..<data.count)
+  let (mu, lr, reg) = (m.mean, c.learningRate, c.regularization)
+  p.withUnsafeMutableBufferPointer { pb in
+    q.withUnsafeMutableBufferPointer { qb in
+      guard let P = pb.baseAddress, let Q = qb.baseAddress else { return }
+      for epoch in 0..<c.epochs {
+        order.shuffle(using: &rng)
+        for idx in order {
+          let u = Int(data.users[idx])
+          let i = Int(data.items[idx])
+          let pu = P + u &* k
+          let qi = Q + i &* k
+          let err = data.ratings[idx] - (mu + bu[u] + bi[i] + dot(pu, qi, k))
+          bu[u] += lr * (err - reg * bu[u])
+          bi[i] += lr * (err - reg * bi[i])
+          sgdPair(pu, qi, k, err: err, lr: lr, reg: reg)
+        }
+        progress(epoch + 1)
+      }
+    }
+  }
+  (m.userFactors, m.itemFactors, m.userBias, m.itemBias) = (p, q, bu, bi)
+}
+
+/// SVD++ by SGD, visiting users in random order; the implicit term z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j is computed
+/// once per user visit and the y_j receive the accumulated gradient after the user's ratings (the common
+/// per-user batching of Koren's update, which is O(|N(u)|) instead of O(|N(u)|²) per user).
+func fitSVDpp(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
+  let c = m.config
+  let k = c.factors
+  var rng = PRNG(seed: c.seed)
+  var p = randomFactors(data.userCount, k, std: 0.1, &rng)
+  var q = randomFactors(data.itemCount, k, std: 0.1, &rng)
+  var y = randomFactors(data.itemCount, k, std: 0.1, &rng)
+  var bu = [Float](repeating: 0, count: data.userCount)
+  var bi = [Float](repeating: 0, count: data.itemCount)
+  let csr = data.byUser()
+  var users = Array(0..<data.userCount)
+  let (mu, lr, reg) = (m.mean, c.learningRate, c.regularization)
+  var z = [Float](repeating: 0, count: k)
+  var acc = [Float](repeating: 0, count: k)
+  var pz = [Float](repeating: 0, count: k)
+  for epoch in 0..<c.epochs {
+    users.shuffle(using: &rng)
+    for u in users {
+      let lo = csr.start[u]
+      let hi = csr.start[u + 1]
+      if hi == lo { continue }
+      let norm = 1 / Float(hi - lo).squareRoot()
+      for j in 0..<k { z[j] = 0 }
+      for t in lo..<hi {
+        let base = Int(csr.items[t]) * k
+        for j in 0..<k { z[j] += y[base + j] }
+      }
+      for j in 0..<k {
+        z[j] *= norm
+        acc[j] = 0
+      }
+      var idx = Array(lo..<hi)
+      idx.shuffle(using: &rng)
+      for t in idx {
+        let i = Int(csr.items[t])
+        let (pb, qb) = (u * k, i * k)
+        var dotv: Float = 0
+        for j in 0..<k {
+          pz[j] = p[pb + j] + z[j]
+          dotv += q[qb + j] * pz[j]
+        }
+        let err = csr.ratings[t] - (mu + bu[u] + bi[i] + dotv)
+        bu[u] += lr * (err - reg * bu[u])
+        bi[i] += lr * (err - reg * bi[i])
+        for j in 0..<k {
+          let qv = q[qb + j]
+          acc[j] += err * qv
+          p[pb + j] += lr * (err * qv - reg * p[pb + j])
+          q[qb + j] += lr * (err * pz[j] - reg * qv)
+        }
+      }
+      // Each y_j received |N(u)| gradient steps in exact SGD: their sum, with the decay applied |N(u)| times.
+      let count = Float(hi - lo)
+      for t in lo..<hi {
+        let base = Int(csr.items[t]) * k
+        for j in 0..<k { y[base + j] += lr * (acc[j] * norm - count * reg * y[base + j]) }
+      }
+    }
+    progress(epoch + 1)
+  }
+  // z_u for every user with the final y.
+  var zAll = [Float](repeating: 0, count: data.userCount * k)
+  for u in 0..<data.userCount {
+    let (lo, hi) = (csr.start[u], csr.start[u + 1])
+    if hi == lo { continue }
+    let norm = 1 / Float(hi - lo).squareRoot()
+    for t in lo..<hi {
+      let base = Int(csr.items[t]) * k
+      for j in 0..<k { zAll[u * k + j] += y[base + j] * norm }
+    }
+  }
+  (m.userFactors, m.itemFactors, m.implicitFactors, m.userImplicit) = (p, q, y, zAll)
+  (m.userBias, m.itemBias) = (bu, bi)
+}

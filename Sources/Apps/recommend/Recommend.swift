@@ -1,0 +1,53 @@
+import AppSupport
+import ArgumentParser
+import Engine
+import RecommendKit
+
+/// `recommend`: collaborative filtering over a SQLite database of ratings.
+@main
+struct Recommend: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "recommend",
+    abstract: "Recommends items from ratings stored in SQLite (MovieLens or any ratings file).",
+    discussion: """
+      Quick start:
+        recommend import movielens ~/data/ml-100k      # or: recommend import csv ratings.csv --items movies.csv
+        recommend train                                # SGD matrix factorisation (--algo for others)
+        recommend --user 42                            # top 10 for user 42, with reasons
+        recommend rate --user 42 --item 50 --rating 5  # counts at once (fold-in), no retraining
+      The database is --db PATH, or $KESTREL_RECOMMEND_DB, or ~/.local/share/kestrel/recommend.sqlite.
+      """,
+    subcommands: [Top.self, Import.self, Train.self, Eval.self, Rate.self, Similar.self, Stats.self],
+    defaultSubcommand: Top.self)
+}
+
+/// The database location, shared by every subcommand.
+struct DatabaseOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Database file.", valueName: "path"))
+  var db: String = Store.defaultPath
+
+  /// Opens an existing database (commands that only read or add ratings).
+  func open() throws -> Store { try Store(path: db, create: false) }
+}
+
+extension Algorithm: ExpressibleByArgument {}
+extension Similarity: ExpressibleByArgument {}
+
+/// The trained model to use: `--algo`, or the best one trained (svd, svdpp, knn, als, baseline).
+func loadModel(_ store: Store, _ algo: Algorithm?) throws -> TrainedModel {
+  let trained = try store.models().map(\.algo)
+  let preference: [Algorithm] = [.svd, .svdpp, .knn, .als, .baseline]
+  guard let chosen = algo ?? preference.first(where: { trained.contains($0.rawValue) }) else {
+    throw AppError("\(store.db.path): no trained model; run `recommend train` first")
+  }
+  guard let blob = try store.loadModel(algo: chosen.rawValue) else {
+    throw AppError(
+      "\(store.db.path): no trained '\(chosen.rawValue)' model; run `recommend train --algo \(chosen.rawValue)`")
+  }
+  return try TrainedModel(encoded: blob, source: "\(store.db.path) model '\(chosen.rawValue)'")
+}
+
+/// "5★" or "4.5★".
+func stars(_ v: Float) -> String {
+  v == v.rounded() ? "\(Int(v))★" : "\(fixed(Double(v), 1))★"
+}

@@ -1,0 +1,96 @@
+import AppSupport
+import ArgumentParser
+import Engine
+import Foundation
+import RecommendKit
+
+/// Hyper-parameter flags shared by `train` and `eval` (unset flags keep the algorithm's defaults).
+struct HyperParameters: ParsableArguments {
+  @Option(help: "Algorithm: baseline, svd, svdpp, als, knn.") var algo: Algorithm = .svd
+  @Option(help: "Latent factors.") var factors: Int?
+  @Option(help: "Epochs (ALS: iterations).") var epochs: Int?
+  @Option(help: "SGD learning rate.") var lr: Float?
+  @Option(help: "Regularisation.") var reg: Float?
+  @Option(help: "ALS confidence scale: c = 1 + alpha·rating.") var alpha: Float?
+  @Option(help: "kNN: neighbours per prediction.") var k: Int?
+  @Option(help: "kNN similarity: pearson-baseline or cosine.") var similarity: Similarity?
+  @Option(help: "Random seed.") var seed: UInt64 = 0
+
+  var config: TrainConfig {
+    var c = TrainConfig.defaults(for: algo)
+    if let factors { c.factors = factors }
+    if let epochs { c.epochs = epochs }
+    if let lr { c.learningRate = lr }
+    if let reg { c.regularization = reg }
+    if let alpha { c.alpha = alpha }
+    if let k { c.neighbors = k }
+    if let similarity { c.similarity = similarity }
+    c.seed = seed
+    return c
+  }
+
+  func validate() throws {
+    if let factors, factors < 1 { throw ValidationError("--factors must be ≥ 1 (got \(factors))") }
+    if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
+    if let k, k < 1 { throw ValidationError("--k must be ≥ 1 (got \(k))") }
+  }
+}
+
+/// `recommend train`: fits a model on every stored rating and saves it in the database.
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Trains a model on all stored ratings.")
+  @OptionGroup var database: DatabaseOptions
+  @OptionGroup var hyper: HyperParameters
+
+  func run() throws {
+    let store = try database.open()
+    let data = try store.allRatings()
+    guard data.count > 0 else { throw AppError("\(store.db.path): no ratings; import some first") }
+    let config = hyper.config
+    let bar = ProgressBar(total: config.epochs, label: "train \(hyper.algo.rawValue)", unit: "ratings")
+    let model = RecommendKit.train(data, algo: hyper.algo, config: config) { _ in
+      bar.advance(1, units: Double(data.count))
+    }
+    let seconds = bar.finish()
+    let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    try store.saveModel(algo: hyper.algo.rawValue, config: json, ratings: data.count, factors: try model.encoded())
+    printLine(
+      "Trained \(hyper.algo.rawValue) on \(data.count) ratings in \(fixed(seconds, 2)) s; saved in \(store.db.path)")
+  }
+}
+
+/// `recommend eval --folds 5`: cross-validated RMSE/MAE and ranking metrics.
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Cross-validates an algorithm: RMSE, MAE, precision/recall/NDCG@10.")
+  @OptionGroup var database: DatabaseOptions
+  @OptionGroup var hyper: HyperParameters
+  @Option(help: "Number of folds.") var folds = 5
+  @Option(help: "Held-out ratings at least this high are the positives for ranking (default: top of scale − 1).")
+  var relevant: Float?
+
+  func validate() throws {
+    guard folds >= 2 else { throw ValidationError("--folds must be ≥ 2 (got \(folds))") }
+  }
+
+  func run() throws {
+    let store = try database.open()
+    let data = try store.allRatings()
+    guard data.count >= folds else {
+      throw AppError("\(store.db.path): \(data.count) ratings are too few for \(folds) folds")
+    }
+    let (lo, hi) = try store.ratingScale()
+    let bar = ProgressBar(total: folds, label: "eval \(hyper.algo.rawValue)", unit: "folds")
+    let r = crossValidate(
+      data, algo: hyper.algo, config: hyper.config, folds: folds, seed: hyper.seed, scale: (Float(lo), Float(hi)),
+      relevant: relevant ?? Float(hi) - 1
+    ) { _ in bar.advance() }
+    bar.finish()
+    printLine("\(hyper.algo.rawValue), \(folds)-fold cross-validation, seed \(hyper.seed), \(data.count) ratings:")
+    if hyper.algo.isExplicit {
+      printLine("  RMSE \(fixed(r.rmse, 4))   MAE \(fixed(r.mae, 4))")
+    }
+    printLine("  precision@10 \(fixed(r.precision, 4))   recall@10 \(fixed(r.recall, 4))   NDCG@10 \(fixed(r.ndcg, 4))")
+    printLine("  (\(fixed(r.seconds, 1)) s)")
+  }
+}
