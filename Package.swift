@@ -48,6 +48,7 @@ let package = Package(
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
 
     .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AppsTests", dependencies: ["Engine", "RecommendKit"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -223,13 +223,13 @@ func lines(_ path: String, latin1: Bool = false) throws -> [NumberedLine] {
 }
 
 /// A parsed CSV record with the line it started on.
-struct CSVRow {
-  let line: Int
-  let fields: [String]
+public struct CSVRow {
+  public let line: Int
+  public let fields: [String]
 }
 
 /// Splits delimited text into fields, honouring double quotes ("a, b" and "" escapes) as RFC 4180 does.
-func csvRows(_ path: String, separator: Character) throws -> [CSVRow] {
+public func csvRows(_ path: String, separator: Character) throws -> [CSVRow] {
   var rows: [CSVRow] = []
   for line in try lines(path) {
     if line.text.isEmpty { continue }
@@ -275,7 +275,8 @@ func splitCSV(_ text: String, separator: Character) -> [String] {
 }
 
 extension String {
-  var trimmingSpaces: String {
+  /// The string without leading and trailing spaces and tabs.
+  public var trimmingSpaces: String {
     var s = Substring(self)
     while s.first == " " || s.first == "\t" { s = s.dropFirst() }
     while s.last == " " || s.last == "\t" { s = s.dropLast() }

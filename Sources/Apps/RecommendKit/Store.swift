@@ -133,6 +133,22 @@ public final class Store {
       """, [.int(user), .int(item), .double(value), .int(timestamp)])
   }
 
+  /// Validates and stores one rating in its own transaction (creating the user if new); returns the item's id.
+  @discardableResult
+  public func rateChecked(user: String, item: String, value: Double, scale: (Double, Double)) throws -> Int {
+    guard value >= scale.0 && value <= scale.1 else {
+      throw DatabaseError("rating \(value) is outside the scale \(scale.0)…\(scale.1) of \(db.path)")
+    }
+    return try db.transaction {
+      guard let iid = try itemID(item) else { throw DatabaseError("unknown item '\(item)' in \(db.path)") }
+      let uid = try ensureUser(user)
+      var now = timespec()
+      clock_gettime(CLOCK_REALTIME, &now)
+      try rate(user: uid, item: iid, value: value, timestamp: now.tv_sec)
+      return iid
+    }
+  }
+
   /// All ratings as parallel arrays of internal ids (for training).
   public func allRatings() throws -> RatingData {
     var u: [Int32] = []
@@ -166,6 +182,36 @@ public final class Store {
     try db.forEachRow("SELECT id, title FROM items WHERE id IN (\(placeholders))", ids.map { .int($0) }) {
       out[$0.int(0)] = $0.text(1)
     }
+    return out
+  }
+
+  /// Items ranked by damped mean rating (Σ r + d·μ) / (n + d): a popularity list that needs no model and does
+  /// not let an item with a handful of 5★ ratings win. Returns (item, damped mean, count), best first.
+  public func popularItems(limit: Int, damping: Double = 25) throws -> [(item: Int, score: Double, count: Int)] {
+    let mu =
+      try db.query("SELECT COALESCE(AVG(value), 0) FROM ratings").first.flatMap { row -> Double? in
+        if case .double(let v) = row.first { return v }
+        return nil
+      } ?? 0
+    var out: [(Int, Double, Int)] = []
+    try db.forEachRow(
+      """
+      SELECT item_id, (SUM(value) + ? * ?) / (COUNT(*) + ?) AS score, COUNT(*) FROM ratings
+      GROUP BY item_id ORDER BY score DESC, item_id LIMIT ?
+      """, [.double(damping), .double(mu), .double(damping), .int(limit)]
+    ) { out.append(($0.int(0), $0.double(1), $0.int(2))) }
+    return out
+  }
+
+  /// Mean rating and count of each given item.
+  public func itemRatingStats(_ ids: [Int]) throws -> [Int: (mean: Double, count: Int)] {
+    var out: [Int: (Double, Int)] = [:]
+    guard !ids.isEmpty else { return out }
+    let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+    try db.forEachRow(
+      "SELECT item_id, AVG(value), COUNT(*) FROM ratings WHERE item_id IN (\(placeholders)) GROUP BY item_id",
+      ids.map { .int($0) }
+    ) { out[$0.int(0)] = ($0.double(1), $0.int(2)) }
     return out
   }
 

@@ -4,27 +4,47 @@ import Engine
 import Foundation
 import RecommendKit
 
-/// `recommend rate`: stores one rating at once; the next `recommend --user` folds it in.
+/// `recommend rate`: stores ratings at once (each in its own transaction); the next `recommend --user` folds
+/// them in. Concurrent writers wait for each other (busy timeout) instead of failing.
 struct Rate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Stores a rating (new users are created); recommendations reflect it immediately.")
   @OptionGroup var database: DatabaseOptions
-  @Option(help: "User id.") var user: String
-  @Option(help: "Item id.") var item: String
-  @Option(help: "Rating within the database's scale.") var rating: Double
+  @Option(help: "User id.") var user: String?
+  @Option(help: "Item id.") var item: String?
+  @Option(help: "Rating within the database's scale.") var rating: Double?
+  @Option(help: "Read many 'user,item,rating' lines from this file ('-' for standard input).") var from: String?
+
+  func validate() throws {
+    if from == nil && (user == nil || item == nil || rating == nil) {
+      throw ValidationError("give --user, --item and --rating (or --from FILE)")
+    }
+  }
 
   func run() throws {
     let store = try database.open()
-    let (lo, hi) = try store.ratingScale()
-    guard rating >= lo && rating <= hi else {
-      throw AppError("rating \(rating) is outside the scale \(fixed(lo, 1))…\(fixed(hi, 1)) of \(store.db.path)")
+    let scale = try store.ratingScale()
+    if let from {
+      let path = from == "-" ? "/dev/stdin" : from
+      var stored = 0
+      for row in try csvRows(path, separator: ",") {
+        let f = row.fields.map(\.trimmingSpaces)
+        guard f.count >= 3, let v = Double(f[2]) else {
+          throw AppError("\(from):\(row.line): expected user,item,rating")
+        }
+        do {
+          _ = try store.rateChecked(user: f[0], item: f[1], value: v, scale: scale)
+        } catch {
+          throw AppError("\(from):\(row.line): \(error)")
+        }
+        stored += 1
+      }
+      printLine("Stored \(stored) ratings from \(from)")
+      return
     }
-    try store.db.transaction {
-      guard let iid = try store.itemID(item) else { throw AppError("unknown item '\(item)' in \(store.db.path)") }
-      let uid = try store.ensureUser(user)
-      try store.rate(user: uid, item: iid, value: rating, timestamp: Int(Date().timeIntervalSince1970))
-    }
-    let title = try store.itemID(item).flatMap { try store.titles([$0])[$0] } ?? item
+    guard let user, let item, let rating else { return }
+    let iid = try store.rateChecked(user: user, item: item, value: rating, scale: scale)
+    let title = try store.titles([iid])[iid] ?? item
     printLine("Stored: user \(user) rated \(title) \(stars(Float(rating)))")
   }
 }
