@@ -22,9 +22,17 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(CHECK)
 
+DEMO_DB      = .data/recommend.sqlite
+
 demo: release
 	@echo "== Engine library example (Sources/Apps/kestrel-example): an MLP learns two spirals"
 	$(RELEASE_BIN)/kestrel-example
+	@echo "== recommend: MovieLens-100k (fetched, never committed), SGD matrix factorisation, user 42"
+	.ci/fetch-movielens.sh .data/ml-100k
+	$(RELEASE_BIN)/recommend import movielens .data/ml-100k --db $(DEMO_DB)
+	$(RELEASE_BIN)/recommend train --db $(DEMO_DB)
+	$(RELEASE_BIN)/recommend --user 42 --db $(DEMO_DB)
+	$(RELEASE_BIN)/recommend similar --item 50 --n 5 --db $(DEMO_DB)
 	@echo "== Benchmark tool (make bench runs it beside PyTorch):"
 	$(RELEASE_BIN)/kestrel-bench --help | head -n 12
 
@@ -41,8 +49,8 @@ test: deps lint
 # The reference scripts need torch, threadpoolctl and gymnasium in a venv (see $(REF)/README.md).
 bench-venv:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
-	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium" 2>/dev/null || \
-	  $(VENV)/bin/pip install torch threadpoolctl gymnasium
+	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit" 2>/dev/null || \
+	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit
 
 bench: release bench-venv
 	$(VENV)/bin/python Tests/Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md

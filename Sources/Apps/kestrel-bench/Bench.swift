@@ -9,11 +9,12 @@ struct Bench: ParsableCommand {
     commandName: "kestrel-bench",
     abstract: "Runs Kestrel's implementations of the reference benchmark workloads.",
     discussion: """
-      Each workload mirrors a script in ../shared/bench/reference (W1 GEMM, W2 MNIST CNN, W8a DQN update).
+      Each workload mirrors a script in ../shared/bench/reference (W1 GEMM, W2 MNIST CNN, W8a DQN update,
+      W9 matrix factorisation).
       Run `make bench` to run these beside the PyTorch/numpy references in the same session and write
       BENCHMARKS.md tables with ratios.
       """,
-    subcommands: [W1.self, W2.self, W8a.self])
+    subcommands: [W1.self, W2.self, W8a.self, W9.self])
 }
 
 /// Options shared by every workload.

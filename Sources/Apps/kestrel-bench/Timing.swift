@@ -38,6 +38,18 @@ final class Reporter {
         + (note.isEmpty ? "" : "   [\(note)]"))
   }
 
+  /// A seconds-per-repetition row (lower is better).
+  func addTime(_ framework: String, _ metric: String, times: [Double]) {
+    let t = times.sorted()
+    rows.append([
+      "workload": workload, "framework": framework, "threads": options.threads, "metric": metric, "unit": "s",
+      "min": t.first ?? 0, "median": t[t.count / 2], "max": t.last ?? 0, "reps": t.count, "lower_is_better": true,
+    ])
+    print(
+      "  \(framework) thr=\(options.threads) \(metric)  min \(fmt(t.first ?? 0))  med \(fmt(t[t.count / 2]))  max \(fmt(t.last ?? 0)) s"
+    )
+  }
+
   /// A single value row (e.g. peak RSS).
   func addValue(_ framework: String, _ metric: String, _ unit: String, _ value: Double) {
     rows.append([
@@ -47,7 +59,7 @@ final class Reporter {
     print("  \(framework) thr=\(options.threads) \(metric) \(fmt(value)) \(unit)")
   }
 
-  func fmt(_ v: Double) -> String { String(format: "%11.2f", v) }
+  func fmt(_ v: Double) -> String { String(format: v < 1 ? "%11.4f" : "%11.2f", v) }
 
   /// Appends the rows to `--json` if given.
   func finish() throws {
