@@ -49,8 +49,8 @@ test: deps lint
 # The reference scripts need torch, threadpoolctl and gymnasium in a venv (see $(REF)/README.md).
 bench-venv:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
-	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit" 2>/dev/null || \
-	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit
+	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas" 2>/dev/null || \
+	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas
 
 bench: release bench-venv
 	$(VENV)/bin/python Tests/Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md

@@ -115,6 +115,34 @@ final class RecommendKitTests: XCTestCase {
     XCTAssertGreaterThan(r.ndcg, 0.5)
   }
 
+  func testImportsMovieLensLatestLayout() throws {
+    let store = try Store(path: dir + "/latest.sqlite")
+    let report = try Importer(store: store).importMovieLens(directory: CLI.fixture("ml-latest-tiny"))
+    XCTAssertEqual(report.ratings, 4)
+    XCTAssertEqual(report.items, 3)
+    let id = try XCTUnwrap(store.itemID("2"))
+    XCTAssertEqual(try store.titles([id])[id], "American President, The (1995)")
+    let scale = try store.ratingScale()
+    XCTAssertEqual(scale.0, 0.5)
+    XCTAssertEqual(scale.1, 4.5)
+    XCTAssertThrowsError(try Importer(store: store).importMovieLens(directory: dir)) {
+      XCTAssertTrue("\($0)".hasSuffix("not a MovieLens folder (no u.data or ratings.csv)"), "\($0)")
+    }
+  }
+
+  func testUnwritableLocationsAreOneLineErrors() throws {
+    XCTAssertThrowsError(try Store(path: "/proc/kestrel-nope/r.sqlite")) {
+      XCTAssertTrue("\($0)".hasPrefix("/proc/kestrel-nope/r.sqlite: cannot open database"), "\($0)")
+    }
+    let (store, _) = try importedStore()
+    let before = try store.counts().ratings
+    let readOnly = try Database(path: store.db.path, readOnly: true)
+    XCTAssertThrowsError(try readOnly.execute("INSERT INTO users(external_id) VALUES (?)", [.text("x")])) {
+      XCTAssertTrue("\($0)".contains("readonly database"), "\($0)")
+    }
+    XCTAssertEqual(try store.counts().ratings, before)
+  }
+
   func testNewerSchemaIsRefused() throws {
     let path = dir + "/future.sqlite"
     _ = try Store(path: path)

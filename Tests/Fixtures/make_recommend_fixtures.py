@@ -43,3 +43,6 @@ with open(os.path.join(OUT, "ratings.csv"), "w") as f:
     f.write("c1,3,five,1\n")  # malformed: rating not a number
     f.write(",3,4,1\n")  # malformed: empty user
 print(len(rows), "ratings")
+
+# ml-latest-small layout in miniature (hand-written; quoted titles with commas, half-star ratings):
+# Tests/AppsTests/Fixtures/ml-latest-tiny/{ratings,movies}.csv are committed as they are.
