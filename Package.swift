@@ -31,6 +31,13 @@ let package = Package(
 
     .target(
       name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
+    .target(name: "ClassifyKit", dependencies: ["Engine"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast),
+    .executableTarget(
+      name: "classify",
+      dependencies: [
+        "AppSupport", "Engine", "ClassifyKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/classify"),
     .executableTarget(
       name: "recommend",
       dependencies: [
@@ -48,7 +55,8 @@ let package = Package(
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
 
     .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "AppsTests", dependencies: ["Engine", "RecommendKit"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "AppsTests", dependencies: ["Engine", "RecommendKit", "ClassifyKit"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -93,6 +93,11 @@ extension Tensor {
       c: cg, h: h, w: w, kh: kh, kw: kw, oh: oh, ow: ow, sh: stride.0, sw: stride.1, dh: dilation.0, dw: dilation.1,
       pt: pad.top, pl: pad.left)
     let og = o / groups
+    var inputs = [self, weight]
+    if let bias { inputs.append(bias) }
+    if groups == c && o == c && cg == 1 {
+      return depthwiseConv2d(weight, bias: bias, geometry: geo, inputs: inputs)
+    }
     let x = contiguous()
     let wt = weight.contiguous()
     let out = Tensor(uninitializedShape: [n, o, oh, ow])  // (N, O, OH, OW)
@@ -116,8 +121,6 @@ extension Tensor {
         }
       }
     }
-    var inputs = [self, weight]
-    if let bias { inputs.append(bias) }
     return out.recording("conv2d", inputs) { [shape] g in
       let gc = g.contiguous()  // (N, O, OH, OW)
       let pg = gc.ptr

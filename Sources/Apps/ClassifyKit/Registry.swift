@@ -1,0 +1,69 @@
+import Engine
+
+/// A classifier ready to run: the network, its labels and how to turn an image into its input.
+public struct LoadedClassifier {
+  public let name: String
+  public let network: any Layer
+  public let labels: [String]
+  public let input: (Image) -> Tensor
+
+  /// Probabilities for a batch of inputs (N, C, H, W) → (N, classes).
+  public func probabilities(_ batch: Tensor) -> Tensor {
+    network.eval()
+    return noGrad { network(batch).softmax() }
+  }
+}
+
+/// Shipped model names, their folders under assets/ and weight files.
+public let shippedModels: [(name: String, file: String)] = [
+  ("efficientnet-lite0", "efficientnet-lite0/efficientnet-lite0.safetensors"),
+  ("mnist", "mnist/mnist.safetensors"),
+  ("fashion-mnist", "fashion-mnist/fashion-mnist.safetensors"),
+]
+
+/// Loads a shipped model by name (from `assets`) or a checkpoint written by `classify train` by path.
+public func loadClassifier(_ nameOrPath: String, assets: String) throws -> LoadedClassifier {
+  if nameOrPath == "efficientnet-lite0" {
+    let path = assets + "/efficientnet-lite0/efficientnet-lite0.safetensors"
+    let (tensors, _) = try SafeTensors.read(path)
+    let net = EfficientNetLite0()
+    try net.loadTorchWeights(tensors, source: path)
+    let labels = try lines(of: assets + "/efficientnet-lite0/imagenet1k_labels.txt")
+    return LoadedClassifier(name: nameOrPath, network: net, labels: labels) { imagenetInput($0) }
+  }
+  var path = nameOrPath
+  if let shipped = shippedModels.first(where: { $0.name == nameOrPath }) {
+    path = assets + "/" + shipped.file
+  } else if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".safetensors") {
+    throw FileError(
+      nameOrPath, "unknown model; available: \(shippedModels.map(\.name).joined(separator: ", ")), or a checkpoint path"
+    )
+  }
+  let ckpt = try Checkpoint.load(from: path)
+  let config: ClassifierConfig
+  do { config = try ckpt.config(ClassifierConfig.self) } catch {
+    throw FileError(path, "not a classify checkpoint (no classifier config in its metadata)")
+  }
+  let net = makeNetwork(config)
+  do { try ckpt.restore(into: net) } catch { throw FileError(path, "\(error)") }
+  return LoadedClassifier(name: nameOrPath, network: net, labels: config.labels) { image in
+    smallInput(image, config)
+  }
+}
+
+/// Input for a small classifier: MNIST digit preprocessing, or gray/RGB resized to the training size in [0, 1].
+public func smallInput(_ image: Image, _ config: ClassifierConfig) -> Tensor {
+  if config.preprocessing == "mnist" && config.channels == 1 { return mnistInput(image) }
+  let img = config.channels == 1 ? image.gray() : image.rgb()
+  let sized =
+    (img.width == config.size && img.height == config.size)
+    ? img : img.resized(width: config.size, height: config.size, filter: .bilinear)
+  return sized.tensorCHW { $0 / 255 }
+}
+
+/// Non-empty lines of a UTF-8 text file.
+public func lines(of path: String) throws -> [String] {
+  let bytes = try FileIO.read(path)
+  guard let text = String(validating: bytes, as: UTF8.self) else { throw FileError(path, "not UTF-8 text") }
+  return text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+}

@@ -1,0 +1,71 @@
+import AppSupport
+import ArgumentParser
+import ClassifyKit
+import Engine
+import Foundation
+
+/// `classify`: image classification with shipped models, and training of small CNNs.
+@main
+struct Classify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "classify",
+    abstract: "Classifies images (top-K labels) and trains image classifiers.",
+    discussion: """
+      Examples:
+        classify photo.png                       # ImageNet top-5 with EfficientNet-Lite0
+        classify --model mnist digit.png         # a photo of a handwritten digit
+        classify --json --top 3 a.png b.png
+      Models: efficientnet-lite0 (default), mnist, fashion-mnist, or a checkpoint from `classify train`.
+      """,
+    subcommands: [Predict.self],
+    defaultSubcommand: Predict.self)
+}
+
+/// `classify FILE…`: top-K labels per file.
+struct Predict: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "predict", abstract: "Top-K labels for each image (the default command).")
+
+  @Argument(help: "PNG images.") var files: [String] = []
+  @Option(help: "Model name (efficientnet-lite0, mnist, fashion-mnist) or checkpoint path.")
+  var model = "efficientnet-lite0"
+  @Option(help: "How many labels per image.") var top = 5
+  @Flag(help: "Print JSON instead of text.") var json = false
+
+  func validate() throws {
+    guard !files.isEmpty else { throw ValidationError("give at least one image file") }
+    guard top > 0 else { throw ValidationError("--top must be positive (got \(top))") }
+  }
+
+  func run() throws {
+    let classifier: LoadedClassifier
+    do { classifier = try loadClassifier(model, assets: assetsDirectory()) } catch { throw AppError("\(error)") }
+    var failures = 0
+    var records: [[String: Any]] = []
+    for file in files {
+      do {
+        let x = try classifier.input(loadImage(file)).unsqueezed(0)  // (1, C, H, W)
+        let probs = classifier.probabilities(x).toArray()
+        let best = probs.enumerated().sorted { $0.element > $1.element }.prefix(min(top, probs.count))
+        if json {
+          records.append([
+            "file": file,
+            "top": best.map { ["label": classifier.labels[$0.offset], "probability": Double($0.element)] },
+          ])
+        } else {
+          printLine(file)
+          for (i, p) in best { printLine("  \(fixed(Double(p), 3))  \(classifier.labels[i])") }
+        }
+      } catch {
+        failures += 1
+        writeStderr("Error: \(error)\n")
+        if json { records.append(["file": file, "error": "\(error)"]) }
+      }
+    }
+    if json {
+      let data = try JSONSerialization.data(withJSONObject: records, options: [.prettyPrinted, .sortedKeys])
+      printLine(String(decoding: data, as: UTF8.self))
+    }
+    if failures > 0 { throw ExitCode(1) }
+  }
+}

@@ -1,0 +1,65 @@
+import Engine
+import Foundation
+import XCTest
+
+@testable import ClassifyKit
+
+/// EfficientNet-Lite0 against the numpy reference: logits from its exact inputs, and top-5 from the PNGs.
+final class EfficientNetTests: XCTestCase {
+  static let images = ["dog", "eagle", "giraffe", "horses", "kite", "person", "scream"]
+  nonisolated(unsafe) static var shared: LoadedClassifier?
+
+  func classifier() throws -> LoadedClassifier {
+    if let c = Self.shared { return c }
+    let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").path
+    let c = try loadClassifier("efficientnet-lite0", assets: assets)
+    Self.shared = c
+    return c
+  }
+
+  func floats(_ name: String, _ count: Int) throws -> [Float] {
+    let bytes = try FileIO.read(CLI.fixture("efficientnet/" + name))
+    XCTAssertEqual(bytes.count, count * 4)
+    return bytes.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
+    }
+  }
+
+  func testLogitsMatchTheReferenceWithin1e3Relative() throws {
+    let net = try classifier()
+    let inputs = try Self.images.map { try floats("\($0).input_3x224x224_f32le.bin", 3 * 224 * 224) }
+    let batch = Tensor(inputs.flatMap { $0 }, shape: [Self.images.count, 3, 224, 224])
+    net.network.eval()
+    let logits = noGrad { net.network(batch) }.toArray()
+    for (k, name) in Self.images.enumerated() {
+      let ref = try floats("\(name).logits_1000_f32le.bin", 1000)
+      let ours = Array(logits[(k * 1000)..<((k + 1) * 1000)])
+      let maxRef = ref.map { abs($0) }.max() ?? 1
+      let maxDiff = zip(ours, ref).map { abs($0 - $1) }.max() ?? 1
+      XCTAssertLessThanOrEqual(maxDiff / maxRef, 1e-3, "\(name): max |Δ| \(maxDiff) vs max |logit| \(maxRef)")
+    }
+  }
+
+  func testTop5FromThePNGsMatchesTheReference() throws {
+    let net = try classifier()
+    let text = String(decoding: try FileIO.read(CLI.fixture("efficientnet/top5.txt")), as: UTF8.self)
+    for line in text.split(separator: "\n") {
+      let name = String(line.split(separator: ".").first ?? "")
+      let expected =
+        line.split(separator: ")", maxSplits: 1).last.map {
+          $0.split(separator: "|").map { part in
+            String(part.trimmingCharacters(in: .whitespaces).split(separator: " ").dropLast().joined(separator: " "))
+          }
+        } ?? []
+      let x = net.input(try loadImage(CLI.fixture("efficientnet/\(name).png"))).unsqueezed(0)
+      let probs = net.probabilities(x).toArray()
+      let top = probs.enumerated().sorted { $0.element > $1.element }.prefix(5).map { net.labels[$0.offset] }
+      XCTAssertEqual(top, expected, name)
+    }
+  }
+
+  func testTorchKeyMapping() {
+    XCTAssertEqual(EfficientNetLite0.torchKey("convStem.weight"), "_conv_stem.weight")
+    XCTAssertEqual(EfficientNetLite0.torchKey("blocks.3.bn1.runningMean"), "_blocks.3._bn1.running_mean")
+    XCTAssertEqual(EfficientNetLite0.torchKey("fc.bias"), "_fc.bias")
+  }
+}
