@@ -114,3 +114,15 @@ final class IOTests: XCTestCase {
     XCTAssertTrue(t.description.hasPrefix("Tensor[2, 3] [0.0, 1.0"))
   }
 }
+
+extension IOTests {
+  /// Regression: libpng reads the encoded stream until finish_read; it was freed after begin_read, so large
+  /// photos failed at random with "IDAT: unknown compression method". Decoding repeatedly must be stable.
+  func testRepeatedDecodeOfALargerImageIsStable() throws {
+    var rng = PRNG(seed: 9)
+    let px = (0..<(300 * 200 * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+    let image = Image(width: 300, height: 200, channels: 3, pixels: px)
+    let data = try image.pngData()
+    for _ in 0..<20 { XCTAssertEqual(try Image(pngData: data, source: "mem"), image) }
+  }
+}

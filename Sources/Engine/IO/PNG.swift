@@ -29,9 +29,15 @@ extension Image {
     guard bytes.count >= 8, bytes[0] == 0x89, bytes[1] == 0x50, bytes[2] == 0x4E, bytes[3] == 0x47 else {
       throw FileError(source, "not a PNG file (bad signature)")
     }
+    // Decode only the chunks that define pixels: without gAMA/iCCP/sRGB the simplified reader applies no colour
+    // conversion, so the samples are the file's own, as Pillow returns them.
+    let stream = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+    defer { stream.deallocate() }  // libpng reads from this memory until finish_read: it must outlive both calls
+    let kept = Image.pixelChunks(bytes)
+    kept.withUnsafeBytes { stream.copyMemory(from: $0) }
     var image = png_image()
     image.version = UInt32(PNG_IMAGE_VERSION)
-    let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+    let begun = png_image_begin_read_from_memory(&image, stream.baseAddress, kept.count)
     guard begun != 0 else { throw FileError(source, "corrupt PNG (\(Image.message(&image)))") }
     let hasColor = image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0
     let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
@@ -87,6 +93,23 @@ extension Image {
   /// Writes the image as a PNG file atomically.
   public func writePNG(to path: String) throws {
     try FileIO.writeAtomically(try pngData(), to: path)
+  }
+
+  /// The PNG stream with only IHDR, PLTE, tRNS, IDAT and IEND (chunks copied whole, CRCs intact). A malformed
+  /// chunk layout is returned unchanged so that libpng reports it.
+  static func pixelChunks(_ bytes: [UInt8]) -> [UInt8] {
+    let keep: Set<String> = ["IHDR", "PLTE", "tRNS", "IDAT", "IEND"]
+    var out = Array(bytes[0..<8])
+    var i = 8
+    while i + 12 <= bytes.count {
+      let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+      guard n >= 0, i + 12 + n <= bytes.count else { return bytes }
+      let type = String(decoding: bytes[(i + 4)..<(i + 8)], as: UTF8.self)
+      if keep.contains(type) { out.append(contentsOf: bytes[i..<(i + 12 + n)]) }
+      i += 12 + n
+      if type == "IEND" { return out }
+    }
+    return bytes
   }
 
   private static func message(_ image: inout png_image) -> String {
