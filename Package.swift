@@ -20,6 +20,7 @@ let package = Package(
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+    .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
 
     .target(name: "Engine", dependencies: ["CBLAS", "CPNG", "CZlib"], swiftSettings: fast),
     .target(name: "EngineTesting", dependencies: ["Engine"]),
@@ -31,7 +32,9 @@ let package = Package(
 
     .target(
       name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
-    .target(name: "ClassifyKit", dependencies: ["Engine"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast),
+    .target(
+      name: "ClassifyKit", dependencies: ["Engine", "CTurboJPEG"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast
+    ),
     .executableTarget(
       name: "classify",
       dependencies: [

@@ -10,6 +10,7 @@ have_pc openblas || need+=(libopenblas-dev)
 have_pc libpng || need+=(libpng-dev)
 have_pc zlib || need+=(zlib1g-dev)
 have_pc sqlite3 || need+=(libsqlite3-dev)
+have_pc libturbojpeg || need+=(libturbojpeg0-dev)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
 if [ "${KESTREL_WITH_XVFB:-0}" = 1 ]; then

@@ -41,7 +41,7 @@ public func fixed(_ x: Double, _ digits: Int) -> String {
 #endif
 
 /// Kestrel's `assets/` folder: `$KESTREL_ASSETS`, else `assets/` next to the source tree the binary was built in
-/// (`.build/<config>/<tool>` → `../../assets`), else `./assets`.
+/// (`.build/<triple>/<config>/<tool>` → `../../../assets`), else `./assets`.
 public func assetsDirectory() -> String {
   if let env = getenv("KESTREL_ASSETS") { return String(cString: env) }
   var buf = [CChar](repeating: 0, count: 4096)
@@ -49,7 +49,7 @@ public func assetsDirectory() -> String {
   if n > 0 {
     let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var parts = exe.split(separator: "/").map(String.init)
-    for _ in 0..<3 where !parts.isEmpty {
+    for _ in 0..<5 where !parts.isEmpty {
       parts.removeLast()
       let candidate = "/" + (parts + ["assets"]).joined(separator: "/")
       if access(candidate, F_OK) == 0 { return candidate }

@@ -26,7 +26,7 @@ struct Predict: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "predict", abstract: "Top-K labels for each image (the default command).")
 
-  @Argument(help: "PNG images.") var files: [String] = []
+  @Argument(help: "PNG or JPEG images.") var files: [String] = []
   @Option(help: "Model name (efficientnet-lite0, mnist, fashion-mnist) or checkpoint path.")
   var model = "efficientnet-lite0"
   @Option(help: "How many labels per image.") var top = 5

@@ -46,3 +46,7 @@ print(len(rows), "ratings")
 
 # ml-latest-small layout in miniature (hand-written; quoted titles with commas, half-star ratings):
 # Tests/AppsTests/Fixtures/ml-latest-tiny/{ratings,movies}.csv are committed as they are.
+
+# Image fixtures for the classify bad-input tests (Tests/AppsTests/Fixtures): tiny.jpg and tiny-gray.jpg were
+# written with Pillow from numpy.random.default_rng(0) noise (64×48, quality 90); palette.png, gray16.png,
+# gray_alpha.png and rgb_interlaced.png are copies of the EngineTests fixtures (make_engine_fixtures.py).
