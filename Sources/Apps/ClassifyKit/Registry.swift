@@ -54,6 +54,7 @@ public func loadClassifier(_ nameOrPath: String, assets: String) throws -> Loade
 /// Input for a small classifier: MNIST digit preprocessing, or gray/RGB resized to the training size in [0, 1].
 public func smallInput(_ image: Image, _ config: ClassifierConfig) -> Tensor {
   if config.preprocessing == "mnist" && config.channels == 1 { return mnistInput(image) }
+  if config.preprocessing == "imagenet" { return imagenetInput(image) }
   let img = config.channels == 1 ? image.gray() : image.rgb()
   let sized =
     (img.width == config.size && img.height == config.size)

@@ -10,6 +10,8 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
   case w2
   /// A deeper CNN with batch norm and dropout: 2×(conv-BN-ReLU ×2, max pool), 256-unit head.
   case bncnn
+  /// EfficientNet-Lite0 with a new classifier head (fine-tuning; 224×224 ImageNet preprocessing).
+  case efficientnetLite0 = "efficientnet-lite0"
 }
 
 /// What a trained small classifier needs to be rebuilt and fed: stored as the checkpoint's config.
@@ -45,6 +47,8 @@ public func makeNetwork(_ config: ClassifierConfig) -> any Layer {
     return Sequential(
       Conv2d(c, 32, kernelSize: 3), ReLU(), MaxPool2d(2), Conv2d(32, 64, kernelSize: 3), ReLU(), MaxPool2d(2),
       Flatten(), Linear(64 * side * side, 128), ReLU(), Linear(128, k))
+  case .efficientnetLite0:
+    return EfficientNetLite0(classes: k)
   case .bncnn:
     let side = s / 4
     func block(_ i: Int, _ o: Int) -> [any Layer] {

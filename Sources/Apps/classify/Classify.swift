@@ -17,7 +17,7 @@ struct Classify: ParsableCommand {
         classify --json --top 3 a.png b.png
       Models: efficientnet-lite0 (default), mnist, fashion-mnist, or a checkpoint from `classify train`.
       """,
-    subcommands: [Predict.self],
+    subcommands: [Predict.self, Train.self, Eval.self],
     defaultSubcommand: Predict.self)
 }
 
@@ -67,5 +67,33 @@ struct Predict: ParsableCommand {
       printLine(String(decoding: data, as: UTF8.self))
     }
     if failures > 0 { throw ExitCode(1) }
+  }
+}
+
+/// `classify eval`: accuracy, per-class accuracy and a confusion-matrix PNG on a dataset's test split.
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Accuracy, per-class accuracy and a confusion matrix.")
+  @OptionGroup var data: DataOptions
+  @Option(help: "Model name or checkpoint path.") var model = "mnist"
+  @Option(help: "Confusion-matrix PNG to write.") var confusion = "confusion.png"
+
+  func run() throws {
+    let classifier: LoadedClassifier
+    do { classifier = try loadClassifier(model, assets: assetsDirectory()) } catch { throw AppError("\(error)") }
+    let set = try data.load()
+    guard set.labels.count == classifier.labels.count else {
+      throw AppError(
+        "model '\(model)' has \(classifier.labels.count) classes, dataset \(data.dataset) has \(set.labels.count)")
+    }
+    let (accuracy, counts) = evaluate(classifier.network, set.test, classes: set.labels.count)
+    printLine(
+      "\(model) on \(data.dataset) test split (\(set.test.count) images): accuracy \(fixed(100 * accuracy, 2))%")
+    for (i, label) in set.labels.enumerated() {
+      let total = max(counts[i].reduce(0, +), 1)
+      printLine(
+        "  \(padded(label, 14)) \(fixed(100 * Double(counts[i][i]) / Double(total), 2))%  (\(counts[i][i])/\(total))")
+    }
+    try confusionMatrixImage(counts, labels: set.labels).writePNG(to: confusion)
+    printLine("Confusion matrix → \(confusion)")
   }
 }

@@ -1,0 +1,212 @@
+import AppSupport
+import ArgumentParser
+import ClassifyKit
+import Engine
+import Foundation
+
+extension Architecture: ExpressibleByArgument {}
+extension TrainOptions.OptimizerKind: ExpressibleByArgument {}
+extension TrainOptions.ScheduleKind: ExpressibleByArgument {}
+
+/// Where the training data comes from.
+struct DataOptions: ParsableArguments {
+  @Option(help: "mnist, fashion-mnist, or folder:PATH (one subfolder of images per class).")
+  var dataset: String = "mnist"
+  @Option(
+    help:
+      "Folder holding the IDX files of mnist/fashion-mnist (default: $KESTREL_DATA/<dataset>, .data/<dataset>, ../shared/datasets/<dataset>)."
+  )
+  var dataDir: String?
+  @Option(help: "Folder datasets: image side after resizing.") var size = 32
+  @Option(help: "Folder datasets: 1 (gray) or 3 (RGB) channels.") var channels = 3
+
+  func validate() throws {
+    guard ["mnist", "fashion-mnist"].contains(dataset) || dataset.hasPrefix("folder:") else {
+      throw ValidationError("--dataset must be mnist, fashion-mnist or folder:PATH (got '\(dataset)')")
+    }
+    guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
+    guard size >= 8 else { throw ValidationError("--size must be at least 8") }
+  }
+
+  var labelsForIDX: [String] { dataset == "mnist" ? mnistLabels : fashionLabels }
+
+  /// The IDX folder: the first candidate that holds the training images.
+  func idxDirectory() throws -> String {
+    var candidates: [String] = []
+    if let dataDir { candidates.append(dataDir) }
+    if let env = ProcessInfo.processInfo.environment["KESTREL_DATA"] { candidates.append(env + "/" + dataset) }
+    candidates += [".data/" + dataset, "../shared/datasets/" + dataset]
+    for c in candidates where FileIO.exists(c + "/train-images-idx3-ubyte.gz") { return c }
+    throw AppError(
+      "\(dataset): no train-images-idx3-ubyte.gz in \(candidates.joined(separator: ", ")); pass --data-dir")
+  }
+
+  /// Loads the dataset (images for `input` when given: fine-tuning uses ImageNet preprocessing).
+  func load(input: ((Image) -> Tensor)? = nil) throws -> LabelledImages {
+    if dataset.hasPrefix("folder:") {
+      return try loadFolderDataset(String(dataset.dropFirst(7)), size: size, channels: channels, input: input)
+    }
+    return try loadIDXDataset(directory: try idxDirectory(), labels: labelsForIDX)
+  }
+}
+
+/// `classify train`: trains a small CNN (or fine-tunes EfficientNet-Lite0) and keeps the best checkpoint.
+struct Train: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Trains an image classifier; keeps the best checkpoint by test accuracy.",
+    discussion: """
+      Writes OUT (best), OUT.last.safetensors (for --resume), OUT.metrics.csv and OUT.curve.png.
+      Example: classify train --dataset mnist --arch bncnn --epochs 12 --out mnist.safetensors
+      Fine-tuning: classify train --from efficientnet-lite0 --dataset folder:photos/ --epochs 20
+      """)
+  @OptionGroup var data: DataOptions
+  @Option(help: "Architecture: lenet, w2, bncnn.") var arch: Architecture = .bncnn
+  @Option(help: "Fine-tune a shipped model instead (efficientnet-lite0): new head for the dataset's classes.")
+  var from: String?
+  @Flag(inversion: .prefixedNo, help: "With --from: train only the new head (features computed once).")
+  var freezeBackbone = true
+  @Option(help: "Epochs.") var epochs = 10
+  @Option(help: "Batch size.") var batchSize = 64
+  @Option(help: "Optimizer: sgd (Nesterov), adam, adamw.") var optimizer: TrainOptions.OptimizerKind = .adamw
+  @Option(help: "Peak learning rate.") var lr: Float = 2e-3
+  @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
+  @Option(help: "Learning-rate schedule after warm-up: constant, cosine, step.") var schedule:
+    TrainOptions.ScheduleKind = .cosine
+  @Option(help: "Augmentation: random shift of up to N pixels.") var shift = 2
+  @Flag(help: "Augmentation: random horizontal flips (not for digits).") var flip = false
+  @Option(help: "Label smoothing.") var labelSmoothing: Float = 0
+  @Option(help: "Random seed (init, shuffling, augmentation).") var seed: UInt64 = 0
+  @Option(help: "Checkpoint path.") var out: String?
+  @Flag(help: "Continue from OUT.last.safetensors.") var resume = false
+
+  func validate() throws {
+    guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+    if let from, from != "efficientnet-lite0" {
+      throw ValidationError("--from supports efficientnet-lite0 (got '\(from)')")
+    }
+  }
+
+  var options: TrainOptions {
+    var o = TrainOptions()
+    (o.epochs, o.batchSize, o.optimizer, o.learningRate) = (epochs, batchSize, optimizer, lr)
+    (o.weightDecay, o.schedule, o.shift, o.flip) = (weightDecay, schedule, from != nil ? 0 : shift, flip)
+    (o.labelSmoothing, o.seed) = (labelSmoothing, seed)
+    return o
+  }
+
+  func run() throws {
+    Random.seed(seed)
+    let outPath =
+      out
+      ?? "classify-\(data.dataset.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "-")).safetensors"
+    if from != nil { return try fineTune(outPath) }
+    let set = try data.load()
+    let config = ClassifierConfig(
+      arch: arch, channels: set.channels, size: set.size, labels: set.labels,
+      preprocessing: data.dataset == "mnist" ? "mnist" : "resize")
+    let network = makeNetwork(config)
+    printLine(
+      "\(arch.rawValue): \(network.parameterCount) parameters; \(set.train.count) training, \(set.test.count) test images"
+    )
+    try fit(network, config: config, set: set, outPath: outPath)
+  }
+
+  /// Runs training with checkpoints, metrics and the curve; resumes from OUT.last when asked.
+  func fit(_ network: any Layer, config: ClassifierConfig, set: LabelledImages, outPath: String) throws {
+    let opt = makeOptimizer(network, options)
+    var history: [EpochRecord] = []
+    var start = 0
+    let last = outPath + ".last.safetensors"
+    if resume {
+      let ckpt = try Checkpoint.load(from: last)
+      try ckpt.restore(into: network, optimizer: opt)
+      history = try JSONDecoder().decode(
+        [EpochRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))
+      start = history.count
+      printLine("Resuming after epoch \(start) from \(last)")
+    }
+    let metrics = try MetricsLogger(path: outPath + ".metrics.csv", append: resume)
+    var best = history.map(\.testAccuracy).max() ?? -1
+    let options = self.options
+    let started = monotonicSeconds()
+    history = try trainClassifier(
+      network, optimizer: opt, data: set, options: options, startEpoch: start, history: history
+    ) {
+      record, all in
+      let historyJSON = String(decoding: try JSONEncoder().encode(all), as: UTF8.self)
+      let meta = [
+        "kestrel.epoch": "\(record.epoch)", "kestrel.history": historyJSON, "kestrel.seed": "\(seed)",
+        "kestrel.dataset": data.dataset, "kestrel.data_hash": "\(set.train.count)+\(set.test.count)",
+      ]
+      try Checkpoint(model: network, optimizer: opt, config: config, metadata: meta).save(to: last)
+      var mark = ""
+      if record.testAccuracy > best {
+        best = record.testAccuracy
+        try Checkpoint(model: network, config: config, metadata: meta).save(to: outPath)
+        mark = "  (best, saved)"
+      }
+      metrics.log([
+        "epoch": Double(record.epoch), "train_loss": record.trainLoss, "train_accuracy": record.trainAccuracy,
+        "test_accuracy": record.testAccuracy, "seconds": record.seconds,
+      ])
+      printLine(
+        "epoch \(record.epoch): train loss \(fixed(record.trainLoss, 4))  train acc \(fixed(100 * record.trainAccuracy, 2))%  test acc \(fixed(100 * record.testAccuracy, 2))%  \(fixed(record.seconds, 1)) s\(mark)"
+      )
+    }
+    let curve = lineChart(
+      title: "TRAIN LOSS AND TEST ACCURACY BY EPOCH",
+      series: [
+        ("TRAIN LOSS", history.map(\.trainLoss), (200, 60, 40)),
+        ("TEST ACC", history.map(\.testAccuracy), (40, 90, 200)),
+      ])
+    try curve.writePNG(to: outPath + ".curve.png")
+    printLine(
+      "Best test accuracy \(fixed(100 * best, 2))% → \(outPath) (\(fixed(monotonicSeconds() - started, 0)) s; curve \(outPath).curve.png)"
+    )
+  }
+
+  /// Fine-tuning EfficientNet-Lite0: a new head for the dataset's classes; with a frozen backbone the pooled
+  /// features are computed once and only the head trains.
+  func fineTune(_ outPath: String) throws {
+    let base = try loadClassifier("efficientnet-lite0", assets: assetsDirectory())
+    guard let backbone = base.network as? EfficientNetLite0 else { throw AppError("efficientnet-lite0 did not load") }
+    let set = try data.load { imagenetInput($0) }
+    let config = ClassifierConfig(
+      arch: .efficientnetLite0, channels: 3, size: 224, labels: set.labels, preprocessing: "imagenet")
+    backbone.fc = Linear(1280, set.labels.count)
+    printLine(
+      "Fine-tuning efficientnet-lite0 on \(set.labels.count) classes: \(set.train.count) training, \(set.test.count) test images"
+    )
+    guard freezeBackbone else { return try fit(backbone, config: config, set: set, outPath: outPath) }
+    // Frozen: features once (N, 1280), then train the head alone and put it back into the full network.
+    backbone.eval()
+    func features(_ d: TensorDataset) -> TensorDataset {
+      let sampler = BatchSampler(count: d.count, batchSize: 32, shuffle: false)
+      let bar = ProgressBar(total: sampler.batchesPerEpoch, label: "features", unit: "img")
+      var parts: [Tensor] = []
+      for idx in sampler.batches(epoch: 0) {
+        let (x, _) = d.batch(idx)
+        parts.append(noGrad { backbone.features(x) })
+        bar.advance(1, units: Double(idx.count))
+      }
+      bar.finish()
+      return TensorDataset(inputs: Tensor.concat(parts), labels: d.labels)
+    }
+    let featureSet = LabelledImages(
+      train: features(set.train), test: features(set.test), labels: set.labels, channels: 1280, size: 1)
+    let head = HeadOnly(backbone.fc)
+    try fit(head, config: config, set: featureSet, outPath: outPath + ".head")
+    // The saved head checkpoint holds `fc.*`; write the full network with it.
+    let best = try Checkpoint.load(from: outPath + ".head")
+    try head.loadStateDict(best.model)
+    try Checkpoint(model: backbone, config: config, metadata: best.metadata).save(to: outPath)
+    printLine("Full fine-tuned model → \(outPath)")
+  }
+}
+
+/// A classifier head trained on cached features: input (N, 1280, 1, 1) or (N, 1280) → logits.
+final class HeadOnly: Module, Layer {
+  let fc: Linear
+  init(_ fc: Linear) { self.fc = fc }
+  func callAsFunction(_ input: Tensor) -> Tensor { fc(input.reshaped([input.shape[0], -1])) }
+}
