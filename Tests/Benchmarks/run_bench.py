@@ -46,6 +46,27 @@ def rows(path):
     return out
 
 
+def x1_torch(py, args, raw, log):
+    """Runs the PyTorch EfficientNet-Lite0 script (text output) and appends its numbers as JSON rows."""
+    out = subprocess.run([py, os.path.join(args.ref, "x1_efficientnet_lite0.py"), "--threads", "2"], capture_output=True,
+                         text=True)
+    log.write(out.stdout + out.stderr)
+    print(out.stdout, end="")
+    rows_out = []
+    for line in out.stdout.splitlines():
+        if "batch-1 latency ms" in line:
+            med = float(line.split("median")[1].split()[0]) / 1000
+            rows_out.append(dict(workload="X1 EfficientNet-Lite0", framework="torch", threads=2,
+                                 metric="batch-1 latency: seconds", unit="s", median=med))
+        if "batch-32 img/s" in line:
+            med = float(line.split("median")[1].split()[0])
+            rows_out.append(dict(workload="X1 EfficientNet-Lite0", framework="torch", threads=2,
+                                 metric="batch-32 images/s", unit="img/s", median=med))
+    with open(raw, "a") as f:
+        for r in rows_out:
+            f.write(json.dumps(r) + "\n")
+
+
 def recommender_quality(args, py, log):
     """ml-100k 5-fold RMSE of recommend's SVD and SVD++ beside Surprise's SVD, and `recommend --user 42` latency."""
     data = os.path.join(args.data, "ml-100k")
@@ -82,8 +103,9 @@ def recommender_quality(args, py, log):
     return out
 
 
-def median_of(rs, framework, metric):
-    vals = [r["median"] for r in rs if r.get("framework") == framework and r.get("metric") == metric and "median" in r]
+def median_of(rs, framework, metric, workload=None):
+    vals = [r["median"] for r in rs if r.get("framework") == framework and r.get("metric") == metric and "median" in r
+            and (workload is None or r.get("workload") == workload)]
     return statistics.median(vals) if vals else None
 
 
@@ -111,6 +133,10 @@ def main():
         run([bench, "w1", "--json", raw], log)
         rss["torch"].append(run([py, os.path.join(args.ref, "w2_mnist_cnn.py"), "--json", raw], log))
         rss["kestrel"].append(run([bench, "w2", "--json", raw], log))
+        run([py, os.path.join(args.ref, "w3_cifar_cnn.py"), "--json", raw], log)
+        run([bench, "w3", "--json", raw], log)
+        x1_torch(py, args, raw, log)
+        run([bench, "x1", "--json", raw], log)
         run([py, os.path.join(args.ref, "w8_dqn.py"), "--json", raw], log)
         run([bench, "w8a", "--json", raw], log)
         run([py, os.path.join(args.ref, "w9_matrix_factorization.py"), "--json", raw], log)
@@ -151,10 +177,20 @@ def main():
         row("W1 GEMM", f"GFLOP/s n={n}", ours, "torch", median_of(rs, "torch", m), ("context", 0, ">="))
     for m, label in (("train images/s (batch 64, fwd+bwd+Adam)", "train img/s (batch 64)"),
                      ("inference images/s (batch 256, no_grad)", "inference img/s (batch 256)")):
-        row("W2 MNIST CNN", label, median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
+        row("W2 MNIST CNN", label, median_of(rs, "kestrel", m, "W2 MNIST CNN"), "torch",
+            median_of(rs, "torch", m, "W2 MNIST CNN"),
             ("≥ 1x PyTorch", 1.0, ">="))
     row("W2 MNIST CNN", "peak RSS of the whole process (MiB, lower is better)", statistics.median(rss["kestrel"]),
         "torch", statistics.median(rss["torch"]), ("reported", 1e9, "<="))
+    for m, label in (("train images/s (batch 64, fwd+bwd+Adam)", "train img/s (batch 64)"),
+                     ("inference images/s (batch 256, no_grad)", "inference img/s (batch 256)")):
+        row("W3 CIFAR CNN", label, median_of(rs, "kestrel", m, "W3 CIFAR CNN"), "torch",
+            median_of(rs, "torch", m, "W3 CIFAR CNN"), ("≥ 1x PyTorch", 1.0, ">="))
+    row("X1 EfficientNet-Lite0", "batch-1 latency (s, lower is better)",
+        median_of(rs, "kestrel", "batch-1 latency: seconds"), "torch", median_of(rs, "torch", "batch-1 latency: seconds"),
+        ("faster than PyTorch", 1.0, "<="), fmt="{:.4f}")
+    row("X1 EfficientNet-Lite0", "batch-32 img/s", median_of(rs, "kestrel", "batch-32 images/s"), "torch",
+        median_of(rs, "torch", "batch-32 images/s"), ("faster than PyTorch", 1.0, ">="))
     m = "(a) DQN updates/s (batch 64, update only)"
     row("W8a DQN", "updates/s (update only)", median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
         ("≥ 3x PyTorch", 3.0, ">="))
