@@ -63,3 +63,28 @@ final class EfficientNetTests: XCTestCase {
     XCTAssertEqual(EfficientNetLite0.torchKey("fc.bias"), "_fc.bias")
   }
 }
+
+/// MNIST-convention preprocessing of digit photos.
+final class DigitPreprocessingTests: XCTestCase {
+  func testADarkDigitOnALightPhotoIsInvertedCroppedAndCentred() {
+    // A 120×90 light-grey "photo" with a dark 30×50 bar (the "ink") off-centre at (70, 20).
+    var px = [UInt8](repeating: 220, count: 120 * 90 * 3)
+    for y in 20..<70 { for x in 70..<100 { for c in 0..<3 { px[(y * 120 + x) * 3 + c] = 30 } } }
+    let t = mnistInput(Image(width: 120, height: 90, channels: 3, pixels: px)).toArray()  // (1, 28, 28)
+    var (mx, my, mass, inked) = (0.0, 0.0, 0.0, 0)
+    var (x0, y0, x1, y1) = (28, 28, -1, -1)
+    for y in 0..<28 {
+      for x in 0..<28 where t[y * 28 + x] > 0.5 {
+        let v = Double(t[y * 28 + x])
+        (mx, my, mass, inked) = (mx + v * Double(x), my + v * Double(y), mass + v, inked + 1)
+        (x0, y0, x1, y1) = (min(x0, x), min(y0, y), max(x1, x), max(y1, y))
+      }
+    }
+    XCTAssertGreaterThan(inked, 50)  // the ink is bright after inversion
+    XCTAssertEqual(y1 - y0 + 1, 20, accuracy: 1)  // the longer side is scaled to 20 px
+    XCTAssertEqual(x1 - x0 + 1, 12, accuracy: 1)  // aspect ratio kept (30:50 → 12:20)
+    XCTAssertEqual(mx / mass, 14, accuracy: 1)  // centre of mass at the centre
+    XCTAssertEqual(my / mass, 14, accuracy: 1)
+    XCTAssertEqual(t[0], 0)  // background is black
+  }
+}

@@ -82,15 +82,13 @@ public func trainClassifier(
   let stepsPerEpoch = sampler.batchesPerEpoch
   let total = stepsPerEpoch * options.epochs
   let base = options.learningRate
+  let warmup = min(options.warmupSteps, total / 5)  // short runs: at most a fifth of the steps warm up
   let schedule: any LRSchedule
   switch options.schedule {
-  case .constant: schedule = WarmupLR(warmupSteps: options.warmupSteps, then: ConstantLR(base))
-  case .cosine:
-    schedule = WarmupLR(
-      warmupSteps: options.warmupSteps, then: CosineLR(base: base, totalSteps: total - options.warmupSteps))
+  case .constant: schedule = WarmupLR(warmupSteps: warmup, then: ConstantLR(base))
+  case .cosine: schedule = WarmupLR(warmupSteps: warmup, then: CosineLR(base: base, totalSteps: max(total - warmup, 1)))
   case .step:
-    schedule = WarmupLR(
-      warmupSteps: options.warmupSteps, then: StepLR(base: base, stepSize: max(total / 3, 1), gamma: 0.1))
+    schedule = WarmupLR(warmupSteps: warmup, then: StepLR(base: base, stepSize: max(total / 3, 1), gamma: 0.1))
   }
   for epoch in startEpoch..<options.epochs {
     var rng = PRNG(seed: options.seed &+ UInt64(epoch) &* 7919)

@@ -40,7 +40,8 @@ struct W3: ParsableCommand {
     let net = Sequential(
       Conv2d(3, 32, kernelSize: 3), ReLU(), MaxPool2d(2), Conv2d(32, 64, kernelSize: 3), ReLU(), MaxPool2d(2),
       Conv2d(64, 64, kernelSize: 3), ReLU(), Flatten(), Linear(64 * 4 * 4, 64), ReLU(), Linear(64, 10))
-    try runCNNBenchmark("W3 CIFAR CNN", model: net, input: [3, 32, 32], trainSteps: 10, inferBatches: 5, options: options)
+    try runCNNBenchmark(
+      "W3 CIFAR CNN", model: net, input: [3, 32, 32], trainSteps: 10, inferBatches: 5, options: options)
   }
 }
 

@@ -4,6 +4,7 @@ public final class MetricsLogger {
   public let path: String
   private let csv: Bool
   private var columns: [String]?
+  private var headerWritten = false
   private let fd: Int32
 
   /// Opens (and truncates, unless `append`) the log file.
@@ -12,6 +13,8 @@ public final class MetricsLogger {
     csv = path.hasSuffix(".csv")
     fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o644)
     guard fd >= 0 else { throw FileError(path, "cannot open metrics log: \(String(cString: strerror(errno)))") }
+    // Appending to a CSV that already has its header: do not write another one.
+    if append && csv && lseek(fd, 0, SEEK_END) > 0 { headerWritten = true }
   }
 
   deinit { close(fd) }
@@ -23,7 +26,8 @@ public final class MetricsLogger {
       line = ""
       if columns == nil {
         columns = values.map(\.key)
-        line += (columns ?? []).joined(separator: ",") + "\n"
+        if !headerWritten { line += (columns ?? []).joined(separator: ",") + "\n" }
+        headerWritten = true
       }
       let dict = Dictionary(values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
       line += (columns ?? []).map { dict[$0].map { "\($0)" } ?? "" }.joined(separator: ",") + "\n"
