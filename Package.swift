@@ -32,6 +32,7 @@ let package = Package(
 
     .target(
       name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
+    .target(name: "RLKit", dependencies: ["Environments"], path: "Sources/Apps/RLKit", swiftSettings: fast),
     .target(
       name: "ClassifyKit", dependencies: ["Engine", "CTurboJPEG"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast
     ),
@@ -52,14 +53,16 @@ let package = Package(
     .executableTarget(
       name: "kestrel-bench",
       dependencies: [
-        "Engine", "AppSupport", "CBLAS", "RecommendKit",
+        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
 
     .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "AppsTests", dependencies: ["Engine", "RecommendKit", "ClassifyKit"], resources: [.copy("Fixtures")]),
+      name: "AppsTests", dependencies: ["Engine", "RecommendKit", "ClassifyKit", "RLKit", "Environments"],
+      resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )

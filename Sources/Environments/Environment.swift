@@ -26,6 +26,8 @@ public protocol Environment {
   associatedtype Action
   /// Length of the flattened observation.
   var observationSize: Int { get }
+  /// Number of discrete actions.
+  var actionCount: Int { get }
   /// Starts a new episode; the same seed gives the same episode.
   mutating func reset(seed: UInt64?) -> [Float]
   /// Applies one action.

@@ -63,7 +63,8 @@ struct Predict: ParsableCommand {
       }
     }
     if json {
-      let data = try JSONSerialization.data(withJSONObject: records, options: [.prettyPrinted, .sortedKeys])
+      let data = try JSONSerialization.data(
+        withJSONObject: records, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
       printLine(String(decoding: data, as: UTF8.self))
     }
     if failures > 0 { throw ExitCode(1) }
