@@ -32,7 +32,7 @@ let package = Package(
 
     .target(
       name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
-    .target(name: "RLKit", dependencies: ["Environments"], path: "Sources/Apps/RLKit", swiftSettings: fast),
+    .target(name: "RLKit", dependencies: ["Environments", "Engine"], path: "Sources/Apps/RLKit", swiftSettings: fast),
     .target(
       name: "ClassifyKit", dependencies: ["Engine", "CTurboJPEG"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast
     ),
@@ -42,6 +42,13 @@ let package = Package(
         "AppSupport", "Engine", "ClassifyKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/classify"),
+    .executableTarget(
+      name: "rl-drive",
+      dependencies: [
+        "AppSupport", "Engine", "Environments", "RLKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/rl-drive"),
     .executableTarget(
       name: "recommend",
       dependencies: [

@@ -1,0 +1,221 @@
+import Engine
+import Environments
+
+// Deep Q-learning (Mnih et al. 2015) with a replay buffer, a target network (hard copy every `targetUpdate`
+// updates), Double DQN targets (van Hasselt et al. 2016), Huber loss, Adam and a linear ε schedule.
+// Legend: B = batch, O = observation size, A = actions.
+
+/// DQN hyper-parameters (Codable: stored in checkpoints).
+public struct DQNConfig: Codable, Sendable, Equatable {
+  public var hidden = [128, 128]
+  public var learningRate: Float = 1e-3
+  public var gamma: Float = 0.99
+  public var batchSize = 64
+  public var bufferSize = 50_000
+  public var learningStarts = 1_000
+  public var trainEvery = 1
+  public var targetUpdate = 500
+  public var epsilonStart: Float = 1
+  public var epsilonEnd: Float = 0.02
+  public var epsilonDecaySteps = 10_000
+  public var doubleDQN = true
+  public var totalSteps = 60_000
+  public var gradClip: Float = 10
+  public var seed: UInt64 = 0
+  public init() {}
+
+  /// ε after `step` environment steps.
+  public func epsilon(at step: Int) -> Float {
+    let f = min(Float(step) / Float(max(epsilonDecaySteps, 1)), 1)
+    return epsilonStart + f * (epsilonEnd - epsilonStart)
+  }
+}
+
+/// An MLP mapping observations (B, O) to action values (B, A).
+public final class QNetwork: Module, Layer {
+  public let net: Sequential
+  public init(observations: Int, actions: Int, hidden: [Int]) {
+    var layers: [any Layer] = []
+    var width = observations
+    for h in hidden {
+      layers += [Linear(width, h), ReLU()]
+      width = h
+    }
+    layers.append(Linear(width, actions))
+    net = Sequential(layers)
+  }
+  public func callAsFunction(_ input: Tensor) -> Tensor { net(input) }
+}
+
+/// A fixed-size ring buffer of transitions (s, a, r, s', done).
+public final class ReplayBuffer {
+  let capacity: Int
+  let width: Int
+  var observations: [Float]
+  var next: [Float]
+  var actions: [Int]
+  var rewards: [Float]
+  var dones: [Float]
+  public private(set) var count = 0
+  var cursor = 0
+
+  public init(capacity: Int, observationSize: Int) {
+    self.capacity = capacity
+    width = observationSize
+    observations = [Float](repeating: 0, count: capacity * observationSize)
+    next = observations
+    actions = [Int](repeating: 0, count: capacity)
+    rewards = [Float](repeating: 0, count: capacity)
+    dones = [Float](repeating: 0, count: capacity)
+  }
+
+  public func add(_ s: [Float], _ a: Int, _ r: Float, _ s2: [Float], done: Bool) {
+    let o = cursor * width
+    for j in 0..<width {
+      observations[o + j] = s[j]
+      next[o + j] = s2[j]
+    }
+    (actions[cursor], rewards[cursor], dones[cursor]) = (a, r, done ? 1 : 0)
+    cursor = (cursor + 1) % capacity
+    count = min(count + 1, capacity)
+  }
+
+  /// A uniform random batch: s (B, O), a (B), r (B), s' (B, O), not-done (B).
+  public func sample(_ b: Int, _ rng: inout PRNG) -> (Tensor, [Int], Tensor, Tensor, Tensor) {
+    var s = [Float](repeating: 0, count: b * width)
+    var s2 = s
+    var a = [Int](repeating: 0, count: b)
+    var r = [Float](repeating: 0, count: b)
+    var nd = [Float](repeating: 0, count: b)
+    for k in 0..<b {
+      let i = rng.nextInt(count)
+      for j in 0..<width {
+        s[k * width + j] = observations[i * width + j]
+        s2[k * width + j] = next[i * width + j]
+      }
+      (a[k], r[k], nd[k]) = (actions[i], rewards[i], 1 - dones[i])
+    }
+    return (Tensor(s, shape: [b, width]), a, Tensor(r), Tensor(s2, shape: [b, width]), Tensor(nd))
+  }
+}
+
+/// A DQN agent: online and target networks, optimizer, replay buffer.
+public final class DQNAgent {
+  public let config: DQNConfig
+  public let online: QNetwork
+  public let target: QNetwork
+  public let optimizer: Adam
+  public let buffer: ReplayBuffer
+  public let actionCount: Int
+  var rng: PRNG
+  public private(set) var updates = 0
+  /// The online network's parameters, gathered once (reflection is too slow for every update).
+  let parameters: [Tensor]
+
+  public init(observations: Int, actions: Int, config: DQNConfig) {
+    Random.seed(config.seed)
+    self.config = config
+    actionCount = actions
+    online = QNetwork(observations: observations, actions: actions, hidden: config.hidden)
+    target = QNetwork(observations: observations, actions: actions, hidden: config.hidden)
+    try? target.loadStateDict(online.stateDict())
+    optimizer = Adam(online.namedParameters(), learningRate: config.learningRate)
+    parameters = optimizer.namedParameters.map(\.1)
+    buffer = ReplayBuffer(capacity: config.bufferSize, observationSize: observations)
+    rng = PRNG(seed: config.seed &+ 1)
+  }
+
+  /// Greedy action (ε = 0) or ε-greedy.
+  public func act(_ observation: [Float], epsilon: Float = 0) -> Int {
+    if epsilon > 0 && rng.nextUniform() < epsilon { return rng.nextInt(actionCount) }
+    let q = noGrad { online(Tensor(observation, shape: [1, observation.count])) }.toArray()
+    return q.indices.max { q[$0] < q[$1] } ?? 0
+  }
+
+  /// One gradient step on a replay batch; returns the Huber loss.
+  @discardableResult
+  public func update() -> Float {
+    let (s, a, r, s2, notDone) = buffer.sample(config.batchSize, &rng)
+    let next: Tensor = noGrad {
+      let qt = target(s2)  // (B, A)
+      if config.doubleDQN {
+        let choice = online(s2).argmax(axis: -1)
+        return qt.gather(columns: choice)  // (B)
+      }
+      return qt.max(axis: 1).values
+    }
+    let y = noGrad { r + config.gamma * notDone * next }  // (B)
+    let loss = online(s).gather(columns: a).huberLoss(targets: y)
+    optimizer.zeroGrad()
+    loss.backward()
+    clipGradNorm(parameters, maxNorm: config.gradClip)
+    optimizer.step()
+    updates += 1
+    if updates % config.targetUpdate == 0 { try? target.loadStateDict(online.stateDict()) }
+    return loss.item
+  }
+}
+
+/// Greedy returns over `episodes` episodes (seeded resets).
+public func evaluateAgent<E: Environment>(
+  _ agent: DQNAgent, _ env: inout E, episodes: Int, seed: UInt64, maxSteps: Int = 100_000
+) -> [Double] where E.Action == Int {
+  (0..<episodes).map { k in
+    var obs = env.reset(seed: seed &+ UInt64(k))
+    var total = 0.0
+    for _ in 0..<maxSteps {
+      let r = env.step(agent.act(obs))
+      total += r.reward
+      obs = r.observation
+      if r.terminated || r.truncated { break }
+    }
+    return total
+  }
+}
+
+/// Trains with ε-greedy exploration for `config.totalSteps` environment steps. Every `evalEvery` steps the greedy
+/// policy is evaluated on `evalEpisodes` episodes and the best weights so far are kept (returned in `best`).
+public func trainDQN<E: Environment>(
+  _ agent: DQNAgent, _ env: inout E, evalEnv: E, evalEvery: Int = 5_000, evalEpisodes: Int = 10,
+  onStep: (Int, Double?) -> Void = { _, _ in }, onEval: (Int, Double) -> Void = { _, _ in }
+) -> (best: [String: Tensor], bestScore: Double, episodeReturns: [Double]) where E.Action == Int {
+  let c = agent.config
+  var obs = env.reset(seed: c.seed)
+  var episodeReturn = 0.0
+  var returns: [Double] = []
+  var best = agent.online.stateDict().mapValues { $0.copy() }
+  var bestScore = -Double.infinity
+  var evalEnv = evalEnv
+  var episode = 0
+  for step in 1...c.totalSteps {
+    let a = agent.act(obs, epsilon: c.epsilon(at: step))
+    let r = env.step(a)
+    agent.buffer.add(obs, a, Float(r.reward), r.observation, done: r.terminated)
+    episodeReturn += r.reward
+    obs = r.observation
+    var finished: Double? = nil
+    if r.terminated || r.truncated {
+      returns.append(episodeReturn)
+      finished = episodeReturn
+      episodeReturn = 0
+      episode += 1
+      obs = env.reset(seed: c.seed &+ UInt64(episode))
+    }
+    if step >= c.learningStarts && step % c.trainEvery == 0 {
+      // Linear learning-rate decay to 10 % of the start: late updates refine instead of unlearning.
+      agent.optimizer.learningRate = c.learningRate * (1 - 0.9 * Float(step) / Float(c.totalSteps))
+      agent.update()
+    }
+    onStep(step, finished)
+    if step % evalEvery == 0 || step == c.totalSteps {
+      let scores = evaluateAgent(agent, &evalEnv, episodes: evalEpisodes, seed: 1_000_000 &+ UInt64(step))
+      let mean = scores.reduce(0, +) / Double(scores.count)
+      onEval(step, mean)
+      if mean >= bestScore {
+        bestScore = mean
+        best = agent.online.stateDict().mapValues { $0.copy() }
+      }
+    }
+  }
+  return (best, bestScore, returns)
+}

@@ -1,0 +1,114 @@
+import AppSupport
+import ArgumentParser
+import Engine
+import Environments
+import Foundation
+import RLKit
+
+/// `rl-drive`: reinforcement learning on driving, gridworld and CartPole environments.
+@main
+struct RLDrive: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rl-drive",
+    abstract: "Trains and runs RL agents: a car on a track, gridworlds, CartPole.",
+    discussion: """
+      Examples:
+        rl-drive                                   # the shipped driving agent drives 3 laps (headless, text)
+        rl-drive train --env cartpole --algo dqn   # DQN until CartPole is solved
+        rl-drive train --env gridworld --algo value-iteration
+        rl-drive eval --env track --episodes 100 --seed 1
+      """,
+    subcommands: [Run.self, TrainRL.self, EvalRL.self],
+    defaultSubcommand: Run.self)
+}
+
+enum EnvName: String, ExpressibleByArgument, CaseIterable, Codable { case track, cartpole, gridworld }
+enum AlgoName: String, ExpressibleByArgument, CaseIterable, Codable {
+  case dqn, qLearning = "q-learning", sarsa, valueIteration = "value-iteration", policyIteration = "policy-iteration"
+}
+
+/// What a DQN checkpoint holds besides the weights.
+struct RLCheckpointConfig: Codable {
+  var env: EnvName
+  var dqn: DQNConfig
+  var observationSize: Int
+  var actions: Int
+}
+
+/// Options naming the environment.
+struct EnvOptions: ParsableArguments {
+  @Option(help: "Environment: track, cartpole, gridworld.") var env: EnvName = .track
+  @Option(help: "Track file(s) for --env track (default: the shipped tracks).") var track: [String] = []
+  @Flag(help: "Track: also train/evaluate on seeded procedural tracks.") var procedural = false
+  @Option(help: "Gridworld map file (default: the REINFORCEjs-style 10×10 layout).") var map: String?
+
+  func tracks() throws -> [Track] {
+    let files =
+      track.isEmpty ? ["oval", "kidney", "clover"].map { assetsDirectory() + "/tracks/\($0).track" } : track
+    return try files.map { path in
+      let bytes = try FileIO.read(path)
+      return try Track(text: String(decoding: bytes, as: UTF8.self), source: path)
+    }
+  }
+
+  func gridworld() throws -> GridWorld {
+    guard let map else { return try GridWorld(map: GridWorld.defaultMap, source: "default map") }
+    return try GridWorld(map: String(decoding: try FileIO.read(map), as: UTF8.self), source: map)
+  }
+}
+
+/// Loads a DQN checkpoint and checks it was trained for `env`.
+func loadAgent(_ path: String, env: EnvName) throws -> DQNAgent {
+  let ckpt = try Checkpoint.load(from: path)
+  let cfg: RLCheckpointConfig
+  do { cfg = try ckpt.config(RLCheckpointConfig.self) } catch {
+    throw AppError("\(path): not an rl-drive checkpoint (no agent config in its metadata)")
+  }
+  guard cfg.env == env else {
+    throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
+  }
+  let agent = DQNAgent(observations: cfg.observationSize, actions: cfg.actions, config: cfg.dqn)
+  do { try agent.online.loadStateDict(ckpt.model) } catch { throw AppError("\(path): \(error)") }
+  return agent
+}
+
+/// `rl-drive`: the shipped driving agent on one episode, reported as text.
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run", abstract: "Runs the shipped driving agent for one episode (the default command).")
+  @OptionGroup var envOptions: EnvOptions
+  @Option(help: "Agent checkpoint (default: the shipped one for --env).") var model: String?
+  @Option(help: "Episode seed (track choice).") var seed: UInt64 = 0
+  @Flag(help: "Open a window (SDL2 rendering is not part of this build yet: runs headless and says so).")
+  var render = false
+
+  func run() throws {
+    if render {
+      writeStderr("rl-drive: the SDL2 window is not available in this build yet; running headless (text output)\n")
+    }
+    let env = envOptions.env == .gridworld ? EnvName.track : envOptions.env
+    let path = model ?? assetsDirectory() + "/agents/\(env.rawValue)-dqn.safetensors"
+    let agent = try loadAgent(path, env: env)
+    switch env {
+    case .cartpole:
+      var e = CartPole()
+      let r = evaluateAgent(agent, &e, episodes: 1, seed: seed)
+      printLine("CartPole episode (seed \(seed)): return \(Int(r[0])) of 500")
+    default:
+      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural)
+      var obs = e.reset(seed: seed)
+      var total = 0.0
+      var done = false
+      while !done {
+        let r = e.step(agent.act(obs))
+        total += r.reward
+        obs = r.observation
+        done = r.terminated || r.truncated
+      }
+      let car = e.current
+      printLine(
+        "\(car.track.name): \(car.laps) laps in \(car.steps) steps (\(fixed(Double(car.steps) * car.config.dt, 1)) s), return \(fixed(total, 1))\(car.crashed ? ", crashed" : "")"
+      )
+    }
+  }
+}
