@@ -60,7 +60,7 @@ let package = Package(
     .executableTarget(
       name: "kestrel-bench",
       dependencies: [
-        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit",
+        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "Environments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),

@@ -120,9 +120,9 @@ public struct TrackDriving: Environment {
     let c = config
     var obs = [Float]()
     obs.reserveCapacity(observationSize)
-    rayDistances = (0..<c.rays).map { k in
-      let angle = heading + (Double(k) / Double(max(c.rays - 1, 1)) - 0.5) * .pi
-      return castRay(angle)
+    if rayDistances.count != c.rays { rayDistances = [Double](repeating: 0, count: c.rays) }
+    for k in 0..<c.rays {
+      rayDistances[k] = castRay(heading + (Double(k) / Double(max(c.rays - 1, 1)) - 0.5) * .pi)
     }
     for d in rayDistances { obs.append(Float(d / c.rayRange)) }
     let n = track.centre.count
@@ -133,24 +133,31 @@ public struct TrackDriving: Environment {
     return obs
   }
 
-  /// Distance along `angle` to the nearest track edge within range (segments near the car only).
+  /// Distance along `angle` to the nearest track edge within range. Only edge segments from a few behind the car
+  /// to `window` ahead are tested: the rays cover the front half-plane.
   func castRay(_ angle: Double) -> Double {
     let d = Vec2(cos(angle), sin(angle))
-    var best = config.rayRange
-    let n = track.centre.count
-    for edge in [track.left, track.right] {
-      for k in -window...window {
-        let i = ((segment + k) % n + n) % n
-        let a = edge[i]
-        let b = edge[(i + 1) % n]
-        let e = b - a
-        let denom = d.cross(e)
-        if abs(denom) < 1e-12 { continue }
+    let best = nearestHit(track.left, d, config.rayRange)
+    return nearestHit(track.right, d, best)
+  }
+
+  @inline(__always)
+  private func nearestHit(_ edge: [Vec2], _ d: Vec2, _ limit: Double) -> Double {
+    var best = limit
+    let n = edge.count
+    var i = ((segment - 3) % n + n) % n
+    for _ in 0..<(window + 4) {
+      let j = i + 1 == n ? 0 : i + 1
+      let a = edge[i]
+      let e = edge[j] - a
+      let denom = d.cross(e)
+      if abs(denom) > 1e-12 {
         let ap = a - position
         let t = ap.cross(e) / denom  // along the ray
         let u = ap.cross(d) / denom  // along the edge segment
         if t >= 0 && t < best && u >= 0 && u <= 1 { best = t }
       }
+      i = j
     }
     return best
   }

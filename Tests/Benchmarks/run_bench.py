@@ -139,6 +139,7 @@ def main():
         run([bench, "x1", "--json", raw], log)
         run([py, os.path.join(args.ref, "w8_dqn.py"), "--json", raw], log)
         run([bench, "w8a", "--json", raw], log)
+        run([bench, "env", "--json", raw], log)
         run([py, os.path.join(args.ref, "w9_matrix_factorization.py"), "--json", raw], log)
         run([bench, "w9", "--json", raw], log)
     rs = rows(raw)
@@ -191,6 +192,14 @@ def main():
         ("faster than PyTorch", 1.0, "<="), fmt="{:.4f}")
     row("X1 EfficientNet-Lite0", "batch-32 img/s", median_of(rs, "kestrel", "batch-32 images/s"), "torch",
         median_of(rs, "torch", "batch-32 images/s"), ("faster than PyTorch", 1.0, ">="))
+    m = "CartPole-v1 env steps/s (random actions)"
+    for fw in ("gymnasium make()", "gymnasium unwrapped"):
+        row("W8 CartPole env", "steps/s (random actions)", median_of(rs, "kestrel CartPole", m), fw, median_of(rs, fw, m),
+            ("≥ 50x Gymnasium", 50.0, ">="))
+    track_rate = median_of(rs, "kestrel track driving", "track env steps/s (9 rays, random actions)")
+    if track_rate is not None:
+        add(f"| Track driving env | steps/s (9 rays, random actions) | {track_rate:,.0f} | | | ≥ 200,000 | "
+            f"{'yes' if track_rate >= 200_000 else 'NO'} |")
     m = "(a) DQN updates/s (batch 64, update only)"
     row("W8a DQN", "updates/s (update only)", median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
         ("≥ 3x PyTorch", 3.0, ">="))
