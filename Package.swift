@@ -20,11 +20,13 @@ let package = Package(
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
+    .systemLibrary(name: "CSDL2", path: "Sources/CSDL2"),
     .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
 
     .target(name: "Engine", dependencies: ["CBLAS", "CPNG", "CZlib"], swiftSettings: fast),
     .target(name: "EngineTesting", dependencies: ["Engine"]),
     .target(name: "Environments", swiftSettings: fast),
+    .target(name: "EnvironmentRendering", dependencies: ["Environments", "CSDL2"]),
     .target(
       name: "AppSupport",
       dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -45,7 +47,7 @@ let package = Package(
     .executableTarget(
       name: "rl-drive",
       dependencies: [
-        "AppSupport", "Engine", "Environments", "RLKit",
+        "AppSupport", "Engine", "Environments", "EnvironmentRendering", "RLKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/rl-drive"),
@@ -66,7 +68,8 @@ let package = Package(
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
 
     .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "EnvironmentsTests", dependencies: ["Environments", "EnvironmentRendering"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "AppsTests", dependencies: ["Engine", "RecommendKit", "ClassifyKit", "RLKit", "Environments"],
       resources: [.copy("Fixtures")]),

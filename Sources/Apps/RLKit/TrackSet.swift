@@ -29,4 +29,11 @@ public struct TrackSet: Environment {
   }
 
   public mutating func step(_ action: Int) -> StepResult { current.step(action) }
+
+  /// This set with `car` as the current episode's state (human takeover steps the car directly).
+  public func replacingCurrent(_ car: TrackDriving) -> TrackSet {
+    var copy = self
+    copy.current = car
+    return copy
+  }
 }

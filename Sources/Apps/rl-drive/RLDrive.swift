@@ -79,14 +79,19 @@ struct Run: ParsableCommand {
   @OptionGroup var envOptions: EnvOptions
   @Option(help: "Agent checkpoint (default: the shipped one for --env).") var model: String?
   @Option(help: "Episode seed (track choice).") var seed: UInt64 = 0
-  @Flag(help: "Open a window (SDL2 rendering is not part of this build yet: runs headless and says so).")
+  @Flag(help: "Show it in a window (SDL2); keys: space pause, +/- speed, r reset, arrows drive, q quit.")
   var render = false
+  @Option(help: "Write the rendered frames as PNG into this folder (works without a display).") var record: String?
+  @Option(help: "With --record: keep every N-th frame.") var recordEvery = 1
+  @Option(help: "Stop after this many frames.") var frames: Int?
+  @Option(help: "Gridworld viewer: Q-learning episodes to show.") var episodes = 2000
 
   func run() throws {
-    if render {
-      writeStderr("rl-drive: the SDL2 window is not available in this build yet; running headless (text output)\n")
+    if envOptions.env == .gridworld {
+      guard render || record != nil else { throw AppError("--env gridworld is shown with --render (or --record DIR)") }
+      return try watchGrid(try envOptions.gridworld(), record: record, episodes: episodes)
     }
-    let env = envOptions.env == .gridworld ? EnvName.track : envOptions.env
+    let env = envOptions.env
     let path = model ?? assetsDirectory() + "/agents/\(env.rawValue)-dqn.safetensors"
     let agent = try loadAgent(path, env: env)
     switch env {
@@ -95,6 +100,11 @@ struct Run: ParsableCommand {
       let r = evaluateAgent(agent, &e, episodes: 1, seed: seed)
       printLine("CartPole episode (seed \(seed)): return \(Int(r[0])) of 500")
     default:
+      if render || record != nil {
+        return try watchTrack(
+          agent: agent, env: TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural), seed: seed,
+          record: record, recordEvery: max(recordEvery, 1), maxFrames: frames)
+      }
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural)
       var obs = e.reset(seed: seed)
       var total = 0.0
