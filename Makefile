@@ -36,13 +36,14 @@ demo: release
 	@echo "== Benchmark tool (make bench runs it beside PyTorch):"
 	$(RELEASE_BIN)/kestrel-bench --help | head -n 12
 
-lint:
+lint: deps
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests
 
 format:
 	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests
 
-test: deps lint
+test: lint
+	@KESTREL_WITH_XVFB=1 .ci/install-deps.sh
 	$(SWIFT) build --build-tests $(CHECK)
 	$(SWIFT) test --skip-build
 

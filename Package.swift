@@ -69,9 +69,13 @@ let package = Package(
 
     .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "EnvironmentsTests", dependencies: ["Environments", "EnvironmentRendering"], resources: [.copy("Fixtures")]),
+      name: "EnvironmentsTests", dependencies: ["Environments", "EnvironmentRendering", "CSDL2"],
+      resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "AppsTests", dependencies: ["Engine", "RecommendKit", "ClassifyKit", "RLKit", "Environments"],
+      name: "AppsTests",
+      dependencies: [
+        "Engine", "RecommendKit", "ClassifyKit", "RLKit", "Environments", "EnvironmentRendering", "CSDL2",
+      ],
       resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]

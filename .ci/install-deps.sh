@@ -13,8 +13,10 @@ have_pc sqlite3 || need+=(libsqlite3-dev)
 have_pc libturbojpeg || need+=(libturbojpeg0-dev)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-pip)
+have_pc sdl2 || need+=(libsdl2-dev)
 if [ "${KESTREL_WITH_XVFB:-0}" = 1 ]; then
   command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+  command -v xwd >/dev/null 2>&1 || need+=(x11-apps)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -87,7 +87,7 @@ public func lineChart(
     return (x, y)
   }
   for (k, s) in series.enumerated() {
-    for i in 1..<s.values.count where s.values[i].isFinite && s.values[i - 1].isFinite {
+    for i in stride(from: 1, to: s.values.count, by: 1) where s.values[i].isFinite && s.values[i - 1].isFinite {
       let (x0, y0) = px(i - 1, s.values[i - 1])
       let (x1, y1) = px(i, s.values[i])
       c.line(x0, y0, x1, y1, s.color)
