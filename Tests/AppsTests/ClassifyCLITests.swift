@@ -76,3 +76,15 @@ final class ClassifyCLITests: XCTestCase {
       "Error: resnet: unknown model; available: efficientnet-lite0, mnist, fashion-mnist, or a checkpoint path\n")
   }
 }
+
+extension ClassifyCLITests {
+  /// Photos of handwritten digits (dark ink on light paper, off-centre, large) through the shipped MNIST model.
+  func testDigitPhotosWithTheShippedMNISTModel() throws {
+    let files = ["digit-photo-7.png", "digit-photo-2.png", "digit-photo-1.png"].map { CLI.fixture($0) }
+    let r = try classify(["--model", "mnist", "--top", "1", "--json"] + files)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+    let labels = json.compactMap { ($0["top"] as? [[String: Any]])?.first?["label"] as? String }
+    XCTAssertEqual(labels, ["7", "2", "1"])
+  }
+}

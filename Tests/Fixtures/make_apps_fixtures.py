@@ -50,3 +50,7 @@ print(len(rows), "ratings")
 # Image fixtures for the classify bad-input tests (Tests/AppsTests/Fixtures): tiny.jpg and tiny-gray.jpg were
 # written with Pillow from numpy.random.default_rng(0) noise (64×48, quality 90); palette.png, gray16.png,
 # gray_alpha.png and rgb_interlaced.png are copies of the EngineTests fixtures (make_engine_fixtures.py).
+
+# digit-photo-{7,2,1}.png: MNIST test images 0-2 (CC BY-SA 3.0, LeCun & Cortes) drawn as "photos": scaled ×6,
+# dark ink (225 − 0.85·v) on a light grey (225) 240×200 page at offset (50, 10); written with zlib/struct like
+# make_fashion_folder.py.

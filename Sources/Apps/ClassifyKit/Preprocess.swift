@@ -61,7 +61,14 @@ public func mnistInput(_ image: Image) -> Tensor {
     border += Int(g.pixels[x]) + Int(g.pixels[(g.height - 1) * g.width + x])
     count += 2
   }
-  if border / max(count, 1) > 127 { g.pixels = g.pixels.map { 255 - $0 } }
+  let light = border / max(count, 1) > 127
+  if light { g.pixels = g.pixels.map { 255 - $0 } }
+  // Paper is never pure black: stretch so the background (border level) is 0 and the strongest ink 255.
+  let background = light ? 255 - border / max(count, 1) : border / max(count, 1)
+  let peak = Int(g.pixels.max() ?? 255)
+  if peak > background {
+    g.pixels = g.pixels.map { UInt8(min(255, max(0, (Int($0) - background) * 255 / (peak - background)))) }
+  }
   // Bounding box of pixels brighter than a threshold between the min and max.
   let lo = Int(g.pixels.min() ?? 0)
   let hi = Int(g.pixels.max() ?? 255)
