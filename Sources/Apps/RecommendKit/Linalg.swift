@@ -46,6 +46,17 @@ func sgdPair(
   }
 }
 
+/// Row `ai` of `a` · row `bi` of `b`, rows of length k (0 when a row is out of range).
+func rowDot(_ a: [Float], _ ai: Int, _ b: [Float], _ bi: Int, _ k: Int) -> Float {
+  guard (ai + 1) * k <= a.count, (bi + 1) * k <= b.count else { return 0 }
+  return a.withUnsafeBufferPointer { pa in
+    b.withUnsafeBufferPointer { pb in
+      guard let x = pa.baseAddress, let y = pb.baseAddress else { return 0 }
+      return dot(x + ai * k, y + bi * k, k)
+    }
+  }
+}
+
 /// y ← y + a·x over n floats.
 @inline(__always)
 func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {

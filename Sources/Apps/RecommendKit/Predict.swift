@@ -29,12 +29,7 @@ extension TrainedModel {
     }
   }
 
-  private func factorDot(_ a: [Float], _ u: Int, _ b: [Float], _ i: Int) -> Float {
-    guard (u + 1) * k <= a.count, (i + 1) * k <= b.count else { return 0 }
-    return a.withUnsafeBufferPointer { pa in
-      b.withUnsafeBufferPointer { pb in dot(pa.baseAddress! + u * k, pb.baseAddress! + i * k, k) }
-    }
-  }
+  private func factorDot(_ a: [Float], _ u: Int, _ b: [Float], _ i: Int) -> Float { rowDot(a, u, b, i, k) }
 
   /// kNN term: Σ sim·(r_uj − b_uj) / Σ sim over the `neighbors` most similar rated items; `rating(j)` is the
   /// user's rating of j, if any.
@@ -135,11 +130,11 @@ extension TrainedModel {
       case .als:
         s[i] =
           profile.vector.isEmpty
-          ? 0 : itemFactors.withUnsafeBufferPointer { q in dot(q.baseAddress! + i * k, profile.vector, k) }
+          ? 0 : rowDot(itemFactors, i, profile.vector, 0, k)
       case .svd, .svdpp:
         let d =
           profile.vector.isEmpty
-          ? 0 : itemFactors.withUnsafeBufferPointer { q in dot(q.baseAddress! + i * k, profile.vector, k) }
+          ? 0 : rowDot(itemFactors, i, profile.vector, 0, k)
         s[i] = mean + profile.bias + itemBias[i] + d
       }
     }
@@ -154,11 +149,8 @@ extension TrainedModel {
       return 0
     }
     guard !itemFactors.isEmpty, a < itemCount, b < itemCount else { return 0 }
-    return itemFactors.withUnsafeBufferPointer { q in
-      let (pa, pb) = (q.baseAddress! + a * k, q.baseAddress! + b * k)
-      let den = (dot(pa, pa, k) * dot(pb, pb, k)).squareRoot()
-      return den > 0 ? dot(pa, pb, k) / den : 0
-    }
+    let den = (rowDot(itemFactors, a, itemFactors, a, k) * rowDot(itemFactors, b, itemFactors, b, k)).squareRoot()
+    return den > 0 ? rowDot(itemFactors, a, itemFactors, b, k) / den : 0
   }
 
   /// The `n` items most similar to `item`.
