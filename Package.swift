@@ -25,11 +25,12 @@ let package = Package(
 
     .target(name: "Engine", dependencies: ["CBLAS", "CPNG", "CZlib"], swiftSettings: fast),
     .target(name: "EngineTesting", dependencies: ["Engine"]),
+    .target(name: "PixelFont"),
     .target(name: "Environments", swiftSettings: fast),
-    .target(name: "EnvironmentRendering", dependencies: ["Environments", "CSDL2"]),
+    .target(name: "EnvironmentRendering", dependencies: ["Environments", "CSDL2", "PixelFont"]),
     .target(
       name: "AppSupport",
-      dependencies: ["Engine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Engine", "PixelFont", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       path: "Sources/Apps/AppSupport"),
 
     .target(

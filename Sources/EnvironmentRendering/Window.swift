@@ -1,4 +1,5 @@
 import CSDL2
+import PixelFont
 
 #if canImport(Glibc)
   import Glibc
@@ -81,7 +82,7 @@ public final class Window {
   public func text(_ s: String, x: Double, y: Double, scale: Double = 2, _ c: (UInt8, UInt8, UInt8) = (255, 255, 255)) {
     var cx = x
     for ch in s.uppercased() {
-      if let rows = glyphs[ch] {
+      if let rows = PixelFont.glyph(ch) {
         for (r, bits) in rows.enumerated() {
           for b in 0..<3 where bits & (4 >> b) != 0 {
             rect(cx + Double(b) * scale, y + Double(r) * scale, scale, scale, c)
@@ -141,14 +142,3 @@ public final class Window {
 
   public func delay(milliseconds: Int) { SDL_Delay(UInt32(max(milliseconds, 0))) }
 }
-
-private let glyphs: [Character: [UInt8]] = [
-  "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
-  "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
-  "A": [2, 5, 7, 5, 5], "B": [6, 5, 6, 5, 6], "C": [7, 4, 4, 4, 7], "D": [6, 5, 5, 5, 6], "E": [7, 4, 6, 4, 7],
-  "F": [7, 4, 6, 4, 4], "G": [7, 4, 5, 5, 7], "H": [5, 5, 7, 5, 5], "I": [7, 2, 2, 2, 7], "J": [1, 1, 1, 5, 7],
-  "K": [5, 5, 6, 5, 5], "L": [4, 4, 4, 4, 7], "M": [5, 7, 7, 5, 5], "N": [6, 5, 5, 5, 5], "O": [7, 5, 5, 5, 7],
-  "P": [7, 5, 7, 4, 4], "Q": [7, 5, 5, 7, 1], "R": [7, 5, 6, 5, 5], "S": [7, 4, 7, 1, 7], "T": [7, 2, 2, 2, 2],
-  "U": [5, 5, 5, 5, 7], "V": [5, 5, 5, 5, 2], "W": [5, 5, 7, 7, 5], "X": [5, 5, 2, 5, 5], "Y": [5, 5, 2, 2, 2],
-  "Z": [7, 1, 2, 4, 7], ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0], ":": [0, 2, 0, 2, 0], "/": [1, 1, 2, 4, 4],
-]

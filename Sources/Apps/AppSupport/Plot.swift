@@ -1,4 +1,5 @@
 import Engine
+import PixelFont
 
 // Small PNG charts for training curves and confusion matrices, drawn into an RGB `Image` with a built-in
 // 3×5 pixel font (scaled), so apps need no plotting dependency.
@@ -52,7 +53,7 @@ public struct Canvas {
   public mutating func text(_ s: String, x: Int, y: Int, scale: Int = 2, _ c: (UInt8, UInt8, UInt8) = (40, 40, 40)) {
     var cx = x
     for ch in s.uppercased() {
-      if let rows = font[ch] {
+      if let rows = PixelFont.glyph(ch) {
         for (r, bits) in rows.enumerated() {
           for b in 0..<3 where bits & (4 >> b) != 0 { fill(x: cx + b * scale, y: y + r * scale, w: scale, h: scale, c) }
         }
@@ -120,17 +121,3 @@ public func confusionMatrixImage(_ counts: [[Int]], labels: [String], cell: Int 
   }
   return c.image
 }
-
-/// 3×5 glyphs: one row per entry, bits 4/2/1 = left/middle/right pixel.
-private let font: [Character: [UInt8]] = [
-  "0": [7, 5, 5, 5, 7], "1": [2, 6, 2, 2, 7], "2": [7, 1, 7, 4, 7], "3": [7, 1, 7, 1, 7], "4": [5, 5, 7, 1, 1],
-  "5": [7, 4, 7, 1, 7], "6": [7, 4, 7, 5, 7], "7": [7, 1, 1, 1, 1], "8": [7, 5, 7, 5, 7], "9": [7, 5, 7, 1, 7],
-  "A": [2, 5, 7, 5, 5], "B": [6, 5, 6, 5, 6], "C": [7, 4, 4, 4, 7], "D": [6, 5, 5, 5, 6], "E": [7, 4, 6, 4, 7],
-  "F": [7, 4, 6, 4, 4], "G": [7, 4, 5, 5, 7], "H": [5, 5, 7, 5, 5], "I": [7, 2, 2, 2, 7], "J": [1, 1, 1, 5, 7],
-  "K": [5, 5, 6, 5, 5], "L": [4, 4, 4, 4, 7], "M": [5, 7, 7, 5, 5], "N": [6, 5, 5, 5, 5], "O": [7, 5, 5, 5, 7],
-  "P": [7, 5, 7, 4, 4], "Q": [7, 5, 5, 7, 1], "R": [7, 5, 6, 5, 5], "S": [7, 4, 7, 1, 7], "T": [7, 2, 2, 2, 2],
-  "U": [5, 5, 5, 5, 7], "V": [5, 5, 5, 5, 2], "W": [5, 5, 7, 7, 5], "X": [5, 5, 2, 5, 5], "Y": [5, 5, 2, 2, 2],
-  "Z": [7, 1, 2, 4, 7], ".": [0, 0, 0, 0, 2], "-": [0, 0, 7, 0, 0], ":": [0, 2, 0, 2, 0], "%": [5, 1, 2, 4, 5],
-  "/": [1, 1, 2, 4, 4], "\\": [4, 4, 2, 1, 1], "(": [1, 2, 2, 2, 1], ")": [4, 2, 2, 2, 4], "@": [7, 5, 7, 4, 7],
-  "_": [0, 0, 0, 0, 7], "+": [0, 2, 7, 2, 0], "=": [0, 7, 0, 7, 0], ",": [0, 0, 0, 2, 4],
-]

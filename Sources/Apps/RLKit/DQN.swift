@@ -156,9 +156,11 @@ public final class DQNAgent {
   }
 }
 
-/// Greedy returns over `episodes` episodes (seeded resets).
+/// Greedy returns over `episodes` episodes (seeded resets); `afterEpisode` sees the environment at each episode's
+/// end (laps, crashes).
 public func evaluateAgent<E: Environment>(
-  _ agent: DQNAgent, _ env: inout E, episodes: Int, seed: UInt64, maxSteps: Int = 100_000
+  _ agent: DQNAgent, _ env: inout E, episodes: Int, seed: UInt64, maxSteps: Int = 100_000,
+  afterEpisode: (E) -> Void = { _ in }
 ) -> [Double] where E.Action == Int {
   (0..<episodes).map { k in
     var obs = env.reset(seed: seed &+ UInt64(k))
@@ -169,6 +171,7 @@ public func evaluateAgent<E: Environment>(
       obs = r.observation
       if r.terminated || r.truncated { break }
     }
+    afterEpisode(env)
     return total
   }
 }

@@ -106,15 +106,7 @@ struct Run: ParsableCommand {
           record: record, recordEvery: max(recordEvery, 1), maxFrames: frames)
       }
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural)
-      var obs = e.reset(seed: seed)
-      var total = 0.0
-      var done = false
-      while !done {
-        let r = e.step(agent.act(obs))
-        total += r.reward
-        obs = r.observation
-        done = r.terminated || r.truncated
-      }
+      let total = evaluateAgent(agent, &e, episodes: 1, seed: seed)[0]
       let car = e.current
       printLine(
         "\(car.track.name): \(car.laps) laps in \(car.steps) steps (\(fixed(Double(car.steps) * car.config.dt, 1)) s), return \(fixed(total, 1))\(car.crashed ? ", crashed" : "")"

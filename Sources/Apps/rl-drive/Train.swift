@@ -163,19 +163,9 @@ struct EvalRL: ParsableCommand {
       returns = evaluateAgent(agent, &e, episodes: episodes, seed: seed)
     } else {
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural)
-      for k in 0..<episodes {
-        var obs = e.reset(seed: seed &+ UInt64(k))
-        var total = 0.0
-        var done = false
-        while !done {
-          let r = e.step(agent.act(obs))
-          total += r.reward
-          obs = r.observation
-          done = r.terminated || r.truncated
-        }
-        returns.append(total)
-        laps.append(e.current.laps)
-        if e.current.crashed { crashes += 1 }
+      returns = evaluateAgent(agent, &e, episodes: episodes, seed: seed) { done in
+        laps.append(done.current.laps)
+        if done.current.crashed { crashes += 1 }
       }
     }
     let mean = returns.reduce(0, +) / Double(returns.count)
