@@ -40,9 +40,12 @@ struct EnvOptions: ParsableArguments {
   @Option(help: "Environment: track, cartpole, gridworld.") var env: EnvName = .track
   @Option(help: "Track file(s) for --env track (default: the shipped tracks).") var track: [String] = []
   @Flag(help: "Track: also train/evaluate on seeded procedural tracks.") var procedural = false
+  @Flag(help: "Track: only seeded procedural tracks (e.g. to evaluate on tracks never seen in training).")
+  var onlyProcedural = false
   @Option(help: "Gridworld map file (default: the REINFORCEjs-style 10×10 layout).") var map: String?
 
   func tracks() throws -> [Track] {
+    if onlyProcedural { return [] }
     let files =
       track.isEmpty ? ["oval", "kidney", "clover"].map { assetsDirectory() + "/tracks/\($0).track" } : track
     return try files.map { path in
@@ -102,10 +105,13 @@ struct Run: ParsableCommand {
     default:
       if render || record != nil {
         return try watchTrack(
-          agent: agent, env: TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural), seed: seed,
+          agent: agent,
+          env: TrackSet(
+            tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural),
+          seed: seed,
           record: record, recordEvery: max(recordEvery, 1), maxFrames: frames)
       }
-      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural)
+      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
       let total = evaluateAgent(agent, &e, episodes: 1, seed: seed)[0]
       let car = e.current
       printLine(

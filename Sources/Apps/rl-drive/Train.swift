@@ -47,9 +47,10 @@ struct TrainRL: ParsableCommand {
       try trainAndSave(&e, evalEnv: CartPole(), dqn: dqn, outPath: outPath)
     default:
       let tracks = try envOptions.tracks()
-      var e = TrackSet(tracks: tracks, procedural: envOptions.procedural)
+      var e = TrackSet(tracks: tracks, procedural: envOptions.procedural || envOptions.onlyProcedural)
       try trainAndSave(
-        &e, evalEnv: TrackSet(tracks: tracks, procedural: envOptions.procedural), dqn: dqn, outPath: outPath)
+        &e, evalEnv: TrackSet(tracks: tracks, procedural: envOptions.procedural || envOptions.onlyProcedural), dqn: dqn,
+        outPath: outPath)
     }
   }
 
@@ -162,7 +163,7 @@ struct EvalRL: ParsableCommand {
       var e = CartPole()
       returns = evaluateAgent(agent, &e, episodes: episodes, seed: seed)
     } else {
-      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural)
+      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
       returns = evaluateAgent(agent, &e, episodes: episodes, seed: seed) { done in
         laps.append(done.current.laps)
         if done.current.crashed { crashes += 1 }
