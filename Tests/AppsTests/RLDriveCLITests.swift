@@ -55,3 +55,16 @@ final class RLDriveCLITests: XCTestCase {
     XCTAssertTrue(algo.stderr.hasPrefix("Error: --algo sarsa is for --env gridworld"), algo.stderr)
   }
 }
+
+extension RLDriveCLITests {
+  /// PPO learns CartPole quickly: after 8 rollouts (16,384 steps) episodes last far longer than random ones (~22).
+  func testPPOLearnsCartPole() throws {
+    let out = dir + "/ppo.safetensors"
+    let r = try rl(["train", "--env", "cartpole", "--algo", "ppo", "--steps", "16384", "--out", out])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let last = r.stdout.split(separator: "return ").last.flatMap { Double($0.prefix(while: { $0 != " " })) } ?? 0
+    XCTAssertGreaterThan(last, 100, r.stdout)
+    let eval = try rl(["eval", "--env", "cartpole", "--model", out, "--episodes", "5"])
+    XCTAssertEqual(eval.status, 0, eval.stderr)
+  }
+}

@@ -24,7 +24,8 @@ struct RLDrive: ParsableCommand {
 
 enum EnvName: String, ExpressibleByArgument, CaseIterable, Codable { case track, cartpole, gridworld }
 enum AlgoName: String, ExpressibleByArgument, CaseIterable, Codable {
-  case dqn, qLearning = "q-learning", sarsa, valueIteration = "value-iteration", policyIteration = "policy-iteration"
+  case dqn, ppo, qLearning = "q-learning", sarsa, valueIteration = "value-iteration", policyIteration =
+    "policy-iteration"
 }
 
 /// What a DQN checkpoint holds besides the weights.
@@ -58,6 +59,59 @@ struct EnvOptions: ParsableArguments {
     guard let map else { return try GridWorld(map: GridWorld.defaultMap, source: "default map") }
     return try GridWorld(map: String(decoding: try FileIO.read(map), as: UTF8.self), source: map)
   }
+}
+
+/// What a PPO checkpoint holds besides the weights.
+struct PPOCheckpointConfig: Codable {
+  var env: EnvName
+  var ppo: PPOConfig
+  var observationSize: Int
+  var actions: Int
+  var continuous: Bool
+}
+
+/// A trained policy of either kind, acting greedily.
+enum Policy {
+  case dqn(DQNAgent)
+  case ppo(PPOAgent)
+
+  /// The greedy action in an environment with meta-actions, or continuous (steer, throttle) for PPO --continuous.
+  func step(_ env: inout TrackSet, _ obs: [Float]) -> StepResult {
+    switch self {
+    case .dqn(let a): return env.step(a.act(obs))
+    case .ppo(let a):
+      let action = a.act(obs, greedy: true)
+      if a.net.continuous {
+        var car = env.current
+        let r = car.step(steer: Double(action.continuous[0]), throttle: Double(action.continuous[1]))
+        env = env.replacingCurrent(car)
+        return r
+      }
+      return env.step(action.discrete)
+    }
+  }
+
+  func act(_ obs: [Float]) -> Int {
+    switch self {
+    case .dqn(let a): return a.act(obs)
+    case .ppo(let a): return a.act(obs, greedy: true).discrete
+    }
+  }
+}
+
+/// Loads a DQN or PPO checkpoint written by `rl-drive train` and checks it was trained for `env`.
+func loadPolicy(_ path: String, env: EnvName) throws -> Policy {
+  let ckpt = try Checkpoint.load(from: path)
+  if let cfg = try? ckpt.config(PPOCheckpointConfig.self) {
+    guard cfg.env == env else {
+      throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
+    }
+    let agent = PPOAgent(
+      observations: cfg.observationSize, actions: cfg.actions, continuous: cfg.continuous, config: cfg.ppo)
+    do { try agent.net.loadStateDict(ckpt.model) } catch { throw AppError("\(path): \(error)") }
+    return .ppo(agent)
+  }
+  return .dqn(try loadAgent(path, env: env))
 }
 
 /// Loads a DQN checkpoint and checks it was trained for `env`.

@@ -10,7 +10,8 @@ struct TrainRL: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train", abstract: "Trains an agent; writes a checkpoint, a reward-curve PNG and a metrics CSV.")
   @OptionGroup var envOptions: EnvOptions
-  @Option(help: "Algorithm: dqn (cartpole, track), q-learning, sarsa, value-iteration, policy-iteration (gridworld).")
+  @Option(
+    help: "Algorithm: dqn or ppo (cartpole, track), q-learning, sarsa, value-iteration, policy-iteration (gridworld).")
   var algo: AlgoName = .dqn
   @Option(help: "Environment steps (DQN).") var steps: Int?
   @Option(help: "Episodes (q-learning, sarsa).") var episodes = 3000
@@ -19,6 +20,8 @@ struct TrainRL: ParsableCommand {
   @Option(help: "Checkpoint path (DQN).") var out: String?
   @Flag(help: "Continue from the checkpoint at --out (weights and optimizer; the replay buffer starts empty).")
   var resume = false
+  @Flag(help: "PPO on the track: continuous steering and throttle instead of the 9 meta-actions.") var continuous =
+    false
 
   func validate() throws {
     let tabular: [AlgoName] = [.qLearning, .sarsa, .valueIteration, .policyIteration]
@@ -31,6 +34,7 @@ struct TrainRL: ParsableCommand {
 
   func run() throws {
     if envOptions.env == .gridworld { return try tabular() }
+    if algo == .ppo { return try trainPPOCommand() }
     var dqn = DQNConfig()
     dqn.seed = seed
     if envOptions.env == .cartpole { dqn.totalSteps = 60_000 }
@@ -100,6 +104,53 @@ struct TrainRL: ParsableCommand {
     )
   }
 
+  /// PPO: CartPole (discrete) or the track with continuous steering and throttle (`--continuous`) or meta-actions.
+  func trainPPOCommand() throws {
+    var c = PPOConfig()
+    c.seed = seed
+    if let steps { c.totalSteps = steps }
+    if let lr { c.learningRate = lr }
+    let bar = ProgressBar(total: c.totalSteps, label: "ppo \(envOptions.env.rawValue)", unit: "steps")
+    var curve: [Double] = []
+    let report: (Int, Double) -> Void = { steps, mean in
+      if mean.isFinite { curve.append(mean) }
+      bar.advance(c.rolloutSteps, units: Double(c.rolloutSteps), status: "return \(fixed(mean, 1))")
+    }
+    let agent: PPOAgent
+    var observations = 4
+    if envOptions.env == .cartpole {
+      var e = CartPole()
+      agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: false, config: c)
+      _ = trainPPO(agent, &e, onRollout: report)
+    } else if continuous {
+      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
+      observations = e.observationSize
+      agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: true, config: c)
+      _ = trainPPOContinuous(agent, &e) { env, a in
+        var car = env.current
+        let r = car.step(steer: Double(a[0]), throttle: Double(a[1]))
+        env = env.replacingCurrent(car)
+        return r
+      } onRollout: {
+        report($0, $1)
+      }
+    } else {
+      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
+      observations = e.observationSize
+      agent = PPOAgent(observations: e.observationSize, actions: 9, continuous: false, config: c)
+      _ = trainPPO(agent, &e, onRollout: report)
+    }
+    bar.finish()
+    let outPath = out ?? "\(envOptions.env.rawValue)-ppo.safetensors"
+    let cfg = PPOCheckpointConfig(
+      env: envOptions.env, ppo: c, observationSize: observations, actions: agent.net.actions,
+      continuous: agent.net.continuous)
+    try Checkpoint(model: agent.net, optimizer: agent.optimizer, config: cfg).save(to: outPath)
+    try lineChart(title: "MEAN EPISODE RETURN PER ROLLOUT", series: [("RETURN", curve, (40, 90, 200))])
+      .writePNG(to: outPath + ".curve.png")
+    printLine("Last rollout mean return \(fixed(curve.last ?? .nan, 1)) → \(outPath)")
+  }
+
   func tabular() throws {
     let g = try envOptions.gridworld()
     let optimal = policyIteration(g)
@@ -154,19 +205,36 @@ struct EvalRL: ParsableCommand {
     guard envOptions.env != .gridworld else {
       throw AppError("evaluate gridworld agents with `rl-drive train --env gridworld`")
     }
-    let agent = try loadAgent(
+    let policy = try loadPolicy(
       model ?? assetsDirectory() + "/agents/\(envOptions.env.rawValue)-dqn.safetensors", env: envOptions.env)
     var returns: [Double] = []
     var laps: [Int] = []
     var crashes = 0
     if envOptions.env == .cartpole {
       var e = CartPole()
-      returns = evaluateAgent(agent, &e, episodes: episodes, seed: seed)
+      for k in 0..<episodes {
+        var obs = e.reset(seed: seed &+ UInt64(k))
+        var total = 0.0
+        var done = false
+        while !done {
+          let r = e.step(policy.act(obs))
+          (total, obs, done) = (total + r.reward, r.observation, r.terminated || r.truncated)
+        }
+        returns.append(total)
+      }
     } else {
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
-      returns = evaluateAgent(agent, &e, episodes: episodes, seed: seed) { done in
-        laps.append(done.current.laps)
-        if done.current.crashed { crashes += 1 }
+      for k in 0..<episodes {
+        var obs = e.reset(seed: seed &+ UInt64(k))
+        var total = 0.0
+        var done = false
+        while !done {
+          let r = policy.step(&e, obs)
+          (total, obs, done) = (total + r.reward, r.observation, r.terminated || r.truncated)
+        }
+        returns.append(total)
+        laps.append(e.current.laps)
+        if e.current.crashed { crashes += 1 }
       }
     }
     let mean = returns.reduce(0, +) / Double(returns.count)

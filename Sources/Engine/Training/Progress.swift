@@ -66,7 +66,7 @@ public final class ProgressBar {
     let filled = Swift.min(width, Int(frac * Double(width)))
     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
     let rate = elapsed > 0 ? units / elapsed : 0
-    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : .infinity
+    let eta = done >= total ? 0 : (done > 0 ? elapsed / Double(done) * Double(total - done) : .infinity)
     let prefix = label.isEmpty ? "" : label + " "
     return "\(prefix)[\(bar)] \(done)/\(total)  \(Int(rate)) \(unit)/s  ETA \(formatDuration(eta))"
       + (status.isEmpty ? "" : "  " + status)

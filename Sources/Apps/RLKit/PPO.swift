@@ -1,0 +1,246 @@
+import Engine
+import Environments
+
+// Proximal Policy Optimization (Schulman et al. 2017) with the clipped surrogate objective, GAE(λ) advantages,
+// a value head, an entropy bonus, and minibatch epochs over each rollout. Discrete actions use a categorical policy
+// (softmax over logits); continuous actions a diagonal Gaussian with a learned, state-independent log σ.
+// Legend: T = rollout steps, B = minibatch, O = observation size, A = actions (or action dimensions).
+
+/// PPO hyper-parameters (Codable: stored in checkpoints).
+public struct PPOConfig: Codable, Sendable, Equatable {
+  public var hidden = [64, 64]
+  public var learningRate: Float = 3e-4
+  public var gamma: Float = 0.99
+  public var lambda: Float = 0.95
+  public var clip: Float = 0.2
+  public var rolloutSteps = 2048
+  public var epochs = 10
+  public var minibatch = 64
+  public var entropyCoef: Float = 0.0
+  public var valueCoef: Float = 0.5
+  public var totalSteps = 100_000
+  public var gradClip: Float = 0.5
+  public var seed: UInt64 = 0
+  public init() {}
+}
+
+/// Policy and value networks; `continuous` switches the policy head to a Gaussian mean with learned log σ.
+public final class ActorCritic: Module {
+  public let actor: Sequential
+  public let critic: Sequential
+  public var logStd: Tensor
+  public let continuous: Bool
+  public let actions: Int
+
+  public init(observations: Int, actions: Int, hidden: [Int], continuous: Bool) {
+    func mlp(_ out: Int) -> Sequential {
+      var layers: [any Layer] = []
+      var w = observations
+      for h in hidden {
+        layers += [Linear(w, h), Function { $0.tanh() }]
+        w = h
+      }
+      layers.append(Linear(w, out))
+      return Sequential(layers)
+    }
+    actor = mlp(actions)
+    critic = mlp(1)
+    logStd = Tensor(repeating: -0.5, shape: [actions], requiresGrad: continuous)
+    self.continuous = continuous
+    self.actions = actions
+  }
+
+  /// Log-probabilities of `actions` under the policy for observations (T, O), and the entropy (mean).
+  func logProbAndEntropy(_ obs: Tensor, discrete: [Int], continuous a: Tensor?) -> (Tensor, Tensor) {
+    let out = actor(obs)  // (T, A)
+    if !continuous {
+      let logp = out.logSoftmax()  // (T, A)
+      let entropy = -(logp.exp() * logp).sum(axis: 1).mean()
+      return (logp.gather(columns: discrete), entropy)
+    }
+    guard let a else { return (out, out.mean()) }
+    // Diagonal Gaussian: log N(a; μ, σ) summed over dimensions.
+    let std = logStd.exp()
+    let z = (a - out) / std  // (T, A)
+    let logp = (z.squared() * -0.5 - logStd - 0.918_938_5).sum(axis: 1)  // (T)
+    let entropy = (logStd + 1.418_938_5).sum()  // per-sample entropy of the Gaussian
+    return (logp, entropy)
+  }
+}
+
+/// A PPO learner for environments with discrete actions (`Int`) or continuous ones (through `continuousStep`).
+public final class PPOAgent {
+  public let config: PPOConfig
+  public let net: ActorCritic
+  public let optimizer: Adam
+  let parameters: [Tensor]
+  var rng: PRNG
+
+  public init(observations: Int, actions: Int, continuous: Bool, config: PPOConfig) {
+    Random.seed(config.seed)
+    self.config = config
+    net = ActorCritic(observations: observations, actions: actions, hidden: config.hidden, continuous: continuous)
+    optimizer = Adam(net.namedParameters(), learningRate: config.learningRate, eps: 1e-5)
+    parameters = optimizer.namedParameters.map(\.1)
+    rng = PRNG(seed: config.seed &+ 7)
+  }
+
+  /// Samples (or, when `greedy`, picks the mode of) the policy: discrete index, or continuous action vector.
+  public func act(_ obs: [Float], greedy: Bool = false) -> (discrete: Int, continuous: [Float]) {
+    let out = noGrad { net.actor(Tensor(obs, shape: [1, obs.count])) }.toArray()
+    if net.continuous {
+      if greedy { return (0, out) }
+      let std = net.logStd.toArray().map { Float(_exp(Double($0))) }
+      return (0, zip(out, std).map { $0 + $1 * rng.nextNormal() })
+    }
+    if greedy { return (out.indices.max { out[$0] < out[$1] } ?? 0, []) }
+    let m = out.max() ?? 0
+    let e = out.map { Float(_exp(Double($0 - m))) }
+    var u = rng.nextUniform() * e.reduce(0, +)
+    for (i, v) in e.enumerated() {
+      u -= v
+      if u <= 0 { return (i, []) }
+    }
+    return (out.count - 1, [])
+  }
+
+  func value(_ obs: [Float]) -> Float { noGrad { net.critic(Tensor(obs, shape: [1, obs.count])) }.item }
+
+  /// One PPO update from a rollout; returns the mean clipped-surrogate loss of the last epoch.
+  @discardableResult
+  func update(
+    obs: [Float], width: Int, discrete: [Int], continuous: [Float], logp old: [Float], advantages: [Float],
+    returns: [Float]
+  ) -> Float {
+    let n = advantages.count
+    let mean = advantages.reduce(0, +) / Float(n)
+    let std = (advantages.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(n)).squareRoot() + 1e-8
+    let adv = advantages.map { ($0 - mean) / std }
+    var lastLoss: Float = 0
+    for _ in 0..<config.epochs {
+      var order = Array(0..<n)
+      order.shuffle(using: &rng)
+      var start = 0
+      while start < n {
+        let idx = Array(order[start..<min(start + config.minibatch, n)])
+        start += config.minibatch
+        let b = idx.count
+        let x = Tensor(idx.flatMap { obs[($0 * width)..<(($0 + 1) * width)] }, shape: [b, width])  // (B, O)
+        let a = idx.map { discrete.isEmpty ? 0 : discrete[$0] }
+        let ac: Tensor? =
+          net.continuous
+          ? Tensor(idx.flatMap { continuous[($0 * net.actions)..<(($0 + 1) * net.actions)] }, shape: [b, net.actions])
+          : nil
+        let (logp, entropy) = net.logProbAndEntropy(x, discrete: a, continuous: ac)
+        let ratio = (logp - Tensor(idx.map { old[$0] })).exp()  // (B)
+        let advB = Tensor(idx.map { adv[$0] })
+        let clipped = ratio.clamped(min: 1 - config.clip, max: 1 + config.clip)
+        // min(r·A, clip(r)·A) = −max(−r·A, −clip(r)·A); computed elementwise through a mask.
+        let s1 = ratio * advB
+        let s2 = clipped * advB
+        let useFirst = Tensor(zip(s1.toArray(), s2.toArray()).map { $0 <= $1 ? 1 : 0 })
+        let surrogate = s1 * useFirst + s2 * (1 - useFirst)
+        let v = net.critic(x).reshaped([b])  // (B)
+        let valueLoss = v.mseLoss(targets: Tensor(idx.map { returns[$0] }))
+        let loss = -surrogate.mean() + config.valueCoef * valueLoss - config.entropyCoef * entropy
+        optimizer.zeroGrad()
+        loss.backward()
+        clipGradNorm(parameters, maxNorm: config.gradClip)
+        optimizer.step()
+        lastLoss = loss.item
+      }
+    }
+    return lastLoss
+  }
+}
+
+/// Trains PPO on `env` (discrete actions) for `config.totalSteps`; `onRollout(steps, mean episode return)`.
+public func trainPPO<E: Environment>(
+  _ agent: PPOAgent, _ env: inout E, onRollout: (Int, Double) -> Void = { _, _ in }
+) -> [Double] where E.Action == Int {
+  trainPPOGeneric(agent, &env, step: { e, a in e.step(a.discrete) }, onRollout: onRollout)
+}
+
+/// Trains PPO with continuous control: `step(env, action vector)` applies an action.
+public func trainPPOContinuous<E: Environment>(
+  _ agent: PPOAgent, _ env: inout E, step: (inout E, [Float]) -> StepResult,
+  onRollout: (Int, Double) -> Void = { _, _ in }
+) -> [Double] {
+  trainPPOGeneric(agent, &env, step: { e, a in step(&e, a.continuous) }, onRollout: onRollout)
+}
+
+private func trainPPOGeneric<E: Environment>(
+  _ agent: PPOAgent, _ env: inout E, step: (inout E, (discrete: Int, continuous: [Float])) -> StepResult,
+  onRollout: (Int, Double) -> Void
+) -> [Double] {
+  let c = agent.config
+  var obs = env.reset(seed: c.seed)
+  let width = obs.count
+  var episodeReturn = 0.0
+  var episodes: [Double] = []
+  var episode = 0
+  var done = 0
+  while done < c.totalSteps {
+    var bufObs: [Float] = []
+    var bufDiscrete: [Int] = []
+    var bufContinuous: [Float] = []
+    var bufLogp: [Float] = []
+    var rewards: [Float] = []
+    var values: [Float] = []
+    var dones: [Float] = []
+    var recent: [Double] = []
+    for _ in 0..<c.rolloutSteps {
+      let a = agent.act(obs)
+      let (logp, _) = noGrad {
+        agent.net.logProbAndEntropy(
+          Tensor(obs, shape: [1, width]), discrete: [a.discrete],
+          continuous: agent.net.continuous ? Tensor(a.continuous, shape: [1, a.continuous.count]) : nil)
+      }
+      bufObs += obs
+      bufDiscrete.append(a.discrete)
+      bufContinuous += a.continuous
+      bufLogp.append(logp.toArray()[0])
+      values.append(agent.value(obs))
+      let r = step(&env, a)
+      rewards.append(Float(r.reward))
+      episodeReturn += r.reward
+      obs = r.observation
+      var terminal: Float = 0
+      if r.terminated || r.truncated {
+        terminal = 1
+        // Truncation: bootstrap from the value of the last observation.
+        if r.truncated && !r.terminated { rewards[rewards.count - 1] += c.gamma * agent.value(obs) }
+        episodes.append(episodeReturn)
+        recent.append(episodeReturn)
+        episodeReturn = 0
+        episode += 1
+        obs = env.reset(seed: c.seed &+ UInt64(episode))
+      }
+      dones.append(terminal)
+    }
+    done += c.rolloutSteps
+    // GAE(λ)
+    let last = agent.value(obs)
+    var adv = [Float](repeating: 0, count: c.rolloutSteps)
+    var gae: Float = 0
+    for t in stride(from: c.rolloutSteps - 1, through: 0, by: -1) {
+      let nextValue = t == c.rolloutSteps - 1 ? last : values[t + 1]
+      let delta = rewards[t] + c.gamma * nextValue * (1 - dones[t]) - values[t]
+      gae = delta + c.gamma * c.lambda * (1 - dones[t]) * gae
+      adv[t] = gae
+    }
+    let returns = zip(adv, values).map { $0 + $1 }
+    agent.optimizer.learningRate = c.learningRate * max(0.05, 1 - Float(done) / Float(c.totalSteps))
+    agent.update(
+      obs: bufObs, width: width, discrete: agent.net.continuous ? [] : bufDiscrete, continuous: bufContinuous,
+      logp: bufLogp, advantages: adv, returns: returns)
+    onRollout(done, recent.isEmpty ? .nan : recent.reduce(0, +) / Double(recent.count))
+  }
+  return episodes
+}
+
+@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+
+#if canImport(Glibc)
+  import Glibc
+#endif
