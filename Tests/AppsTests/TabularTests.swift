@@ -1,4 +1,6 @@
+import Engine
 import Environments
+import Foundation
 import RLKit
 import XCTest
 
@@ -38,5 +40,27 @@ final class TabularTests: XCTestCase {
     let (q, _) = temporalDifference(g, sarsa: true, config: config)
     let v = evaluatePolicy(g, greedyPolicy(q, states: g.stateCount))
     XCTAssertGreaterThan(v[g.start], 0.9 * optimal[g.start])
+  }
+}
+
+/// DQN pieces: the replay buffer survives a checkpoint round trip (extras) and keeps its transitions.
+final class ReplayCheckpointTests: XCTestCase {
+  func testReplayBufferRoundTripsThroughACheckpoint() throws {
+    let buffer = ReplayBuffer(capacity: 10, observationSize: 2)
+    for k in 0..<4 { buffer.add([Float(k), 1], k % 2, Float(k) / 2, [Float(k) + 1, 0], done: k == 3) }
+    let path = NSTemporaryDirectory() + "kestrel-replay-\(getpid()).safetensors"
+    defer { unlink(path) }
+    let net = QNetwork(observations: 2, actions: 2, hidden: [4])
+    var ckpt = try Checkpoint(model: net, config: ["x": 1])
+    ckpt.extras = buffer.tensors()
+    try ckpt.save(to: path)
+    let loaded = try Checkpoint.load(from: path)
+    try net.loadStateDict(loaded.model)  // extras do not disturb strict loading
+    let copy = ReplayBuffer(capacity: 10, observationSize: 2)
+    XCTAssertTrue(copy.load(loaded.extras))
+    XCTAssertEqual(copy.count, 4)
+    XCTAssertEqual(copy.tensors()["replay.rewards"]?.toArray(), [0, 0.5, 1, 1.5])
+    XCTAssertEqual(copy.tensors()["replay.dones"]?.toArray(), [0, 0, 0, 1])
+    XCTAssertFalse(ReplayBuffer(capacity: 10, observationSize: 3).load(loaded.extras))  // another width
   }
 }

@@ -80,6 +80,36 @@ public final class ReplayBuffer {
     count = min(count + 1, capacity)
   }
 
+  /// The buffer's contents as tensors (for checkpoints): observations, next observations (count, O), actions,
+  /// rewards and done flags (count).
+  public func tensors() -> [String: Tensor] {
+    [
+      "replay.observations": Tensor(Array(observations[0..<(count * width)]), shape: [count, width]),
+      "replay.next": Tensor(Array(next[0..<(count * width)]), shape: [count, width]),
+      "replay.actions": Tensor(actions[0..<count].map { Float($0) }),
+      "replay.rewards": Tensor(Array(rewards[0..<count])),
+      "replay.dones": Tensor(Array(dones[0..<count])),
+    ]
+  }
+
+  /// Refills the buffer from `tensors()` output; returns false when they are absent or of another width.
+  @discardableResult
+  public func load(_ t: [String: Tensor]) -> Bool {
+    guard let o = t["replay.observations"], let n = t["replay.next"], let a = t["replay.actions"],
+      let r = t["replay.rewards"], let d = t["replay.dones"], o.rank == 2, o.shape[1] == width
+    else { return false }
+    let (ov, nv, av, rv, dv) = (o.toArray(), n.toArray(), a.toArray(), r.toArray(), d.toArray())
+    let m = min(o.shape[0], capacity)
+    count = 0
+    cursor = 0
+    for i in 0..<m {
+      add(
+        Array(ov[(i * width)..<((i + 1) * width)]), Int(av[i]), rv[i], Array(nv[(i * width)..<((i + 1) * width)]),
+        done: dv[i] != 0)
+    }
+    return true
+  }
+
   /// A uniform random batch: s (B, O), a (B), r (B), s' (B, O), not-done (B).
   public func sample(_ b: Int, _ rng: inout PRNG) -> (Tensor, [Int], Tensor, Tensor, Tensor) {
     var s = [Float](repeating: 0, count: b * width)

@@ -150,23 +150,35 @@ struct Run: ParsableCommand {
     }
     let env = envOptions.env
     let path = model ?? assetsDirectory() + "/agents/\(env.rawValue)-dqn.safetensors"
-    let agent = try loadAgent(path, env: env)
+    let policy = try loadPolicy(path, env: env)
     switch env {
     case .cartpole:
       var e = CartPole()
-      let r = evaluateAgent(agent, &e, episodes: 1, seed: seed)
-      printLine("CartPole episode (seed \(seed)): return \(Int(r[0])) of 500")
+      var obs = e.reset(seed: seed)
+      var total = 0.0
+      var done = false
+      while !done {
+        let r = e.step(policy.act(obs))
+        (total, obs, done) = (total + r.reward, r.observation, r.terminated || r.truncated)
+      }
+      printLine("CartPole episode (seed \(seed)): return \(Int(total)) of 500")
     default:
       if render || record != nil {
         return try watchTrack(
-          agent: agent,
+          policy: policy,
           env: TrackSet(
             tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural),
           seed: seed,
           record: record, recordEvery: max(recordEvery, 1), maxFrames: frames)
       }
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
-      let total = evaluateAgent(agent, &e, episodes: 1, seed: seed)[0]
+      var obs = e.reset(seed: seed)
+      var total = 0.0
+      var done = false
+      while !done {
+        let r = policy.step(&e, obs)
+        (total, obs, done) = (total + r.reward, r.observation, r.terminated || r.truncated)
+      }
       let car = e.current
       printLine(
         "\(car.track.name): \(car.laps) laps in \(car.steps) steps (\(fixed(Double(car.steps) * car.config.dt, 1)) s), return \(fixed(total, 1))\(car.crashed ? ", crashed" : "")"

@@ -18,10 +18,11 @@ struct TrainRL: ParsableCommand {
   @Option(help: "Learning rate (DQN).") var lr: Float?
   @Option(help: "Random seed.") var seed: UInt64 = 0
   @Option(help: "Checkpoint path (DQN).") var out: String?
-  @Flag(help: "Continue from the checkpoint at --out (weights and optimizer; the replay buffer starts empty).")
+  @Flag(help: "Continue from the checkpoint at --out (weights, optimizer, and the replay buffer if it was saved).")
   var resume = false
   @Flag(help: "PPO on the track: continuous steering and throttle instead of the 9 meta-actions.") var continuous =
     false
+  @Flag(help: "DQN: keep the replay buffer in the checkpoint, so --resume continues with it.") var saveBuffer = false
 
   func validate() throws {
     let tabular: [AlgoName] = [.qLearning, .sarsa, .valueIteration, .policyIteration]
@@ -67,7 +68,9 @@ struct TrainRL: ParsableCommand {
       let ckpt = try Checkpoint.load(from: outPath)
       try ckpt.restore(into: agent.online, optimizer: agent.optimizer)
       try agent.target.loadStateDict(agent.online.stateDict())
-      printLine("Resuming from \(outPath)")
+      let withBuffer = agent.buffer.load(ckpt.extras)
+      printLine(
+        "Resuming from \(outPath)" + (withBuffer ? " with its \(agent.buffer.count)-transition replay buffer" : ""))
     }
     let metrics = try MetricsLogger(path: outPath + ".metrics.csv", append: resume)
     let bar = ProgressBar(total: dqn.totalSteps, label: "dqn \(envOptions.env.rawValue)", unit: "steps")
@@ -92,10 +95,10 @@ struct TrainRL: ParsableCommand {
       })
     bar.finish()
     try agent.online.loadStateDict(result.best)
-    try Checkpoint(
-      model: agent.online, optimizer: agent.optimizer, config: cfg, metadata: ["kestrel.steps": "\(dqn.totalSteps)"]
-    )
-    .save(to: outPath)
+    var ckpt = try Checkpoint(
+      model: agent.online, optimizer: agent.optimizer, config: cfg, metadata: ["kestrel.steps": "\(dqn.totalSteps)"])
+    if saveBuffer { ckpt.extras = agent.buffer.tensors() }
+    try ckpt.save(to: outPath)
     let curve = lineChart(
       title: "EPISODE RETURN", series: [("RETURN", result.episodeReturns, (40, 90, 200))])
     try curve.writePNG(to: outPath + ".curve.png")

@@ -9,7 +9,7 @@ import RLKit
 /// Runs the agent in a window (or headless with `--record`): space pauses, +/− change the speed, r resets,
 /// the arrows take over the car, q or Esc quits. With `record`, every `recordEvery`-th frame is written as PNG.
 func watchTrack(
-  agent: DQNAgent, env startEnv: TrackSet, seed: UInt64, record: String?, recordEvery: Int, maxFrames: Int?
+  policy: Policy, env startEnv: TrackSet, seed: UInt64, record: String?, recordEvery: Int, maxFrames: Int?
 ) throws {
   var env = startEnv
   let display = ProcessInfo.processInfo.environment["DISPLAY"].map { !$0.isEmpty } ?? false
@@ -42,7 +42,7 @@ func watchTrack(
       for _ in 0..<stepsPerFrame {
         var r: StepResult
         if held.isEmpty {
-          r = env.step(agent.act(obs))
+          r = policy.step(&env, obs)
         } else {  // human takeover
           let steer = held.contains(.left) ? 1.0 : (held.contains(.right) ? -1.0 : 0)
           let throttle = held.contains(.up) ? 1.0 : (held.contains(.down) ? -1.0 : 0)

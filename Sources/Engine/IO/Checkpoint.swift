@@ -10,8 +10,11 @@ public struct Checkpoint {
   public var optimizer: [String: Tensor]
   /// String metadata.
   public var metadata: [String: String]
+  /// Any other tensors the caller keeps with the model (e.g. an RL replay buffer), under `extra/…`.
+  public var extras: [String: Tensor] = [:]
 
   static let optimizerPrefix = "optimizer/"
+  static let extraPrefix = "extra/"
 
   /// Captures the state of `model`, `optimizer` (optional), a `Codable` config and extra metadata.
   public init<C: Encodable>(
@@ -37,6 +40,7 @@ public struct Checkpoint {
   public func save(to path: String) throws {
     var all = model
     for (k, v) in optimizer { all[Checkpoint.optimizerPrefix + k] = v }
+    for (k, v) in extras { all[Checkpoint.extraPrefix + k] = v }
     try SafeTensors.write(all, metadata: metadata, to: path)
   }
 
@@ -45,14 +49,19 @@ public struct Checkpoint {
     let (tensors, metadata) = try SafeTensors.read(path)
     var model: [String: Tensor] = [:]
     var optimizer: [String: Tensor] = [:]
+    var extras: [String: Tensor] = [:]
     for (k, v) in tensors {
       if k.hasPrefix(optimizerPrefix) {
         optimizer[String(k.dropFirst(optimizerPrefix.count))] = v
+      } else if k.hasPrefix(extraPrefix) {
+        extras[String(k.dropFirst(extraPrefix.count))] = v
       } else {
         model[k] = v
       }
     }
-    return Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+    var ckpt = Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+    ckpt.extras = extras
+    return ckpt
   }
 
   /// The config saved with the checkpoint.
