@@ -124,9 +124,20 @@ func loadAgent(_ path: String, env: EnvName) throws -> DQNAgent {
   guard cfg.env == env else {
     throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
   }
+  try checkSizes(path, env: env, observations: cfg.observationSize, actions: cfg.actions)
   let agent = DQNAgent(observations: cfg.observationSize, actions: cfg.actions, config: cfg.dqn)
   do { try agent.online.loadStateDict(ckpt.model) } catch { throw AppError("\(path): \(error)") }
   return agent
+}
+
+/// An agent must match the environment's observation size and action count (else its actions leave the space).
+func checkSizes(_ path: String, env: EnvName, observations: Int, actions: Int, continuous: Bool = false) throws {
+  let expected = env == .cartpole ? (4, 2) : (TrackDriving.Config().rays + 4, continuous ? 2 : 9)
+  guard observations == expected.0 && actions == expected.1 else {
+    throw AppError(
+      "\(path): agent has \(observations) inputs and \(actions) actions; --env \(env.rawValue) needs \(expected.0) and \(expected.1)"
+    )
+  }
 }
 
 /// `rl-drive`: the shipped driving agent on one episode, reported as text.
