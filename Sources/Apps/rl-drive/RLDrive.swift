@@ -106,6 +106,7 @@ func loadPolicy(_ path: String, env: EnvName) throws -> Policy {
     guard cfg.env == env else {
       throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
     }
+    try checkSizes(path, env: env, observations: cfg.observationSize, actions: cfg.actions, continuous: cfg.continuous)
     let agent = PPOAgent(
       observations: cfg.observationSize, actions: cfg.actions, continuous: cfg.continuous, config: cfg.ppo)
     do { try agent.net.loadStateDict(ckpt.model) } catch { throw AppError("\(path): \(error)") }
