@@ -124,11 +124,13 @@ struct TrainRL: ParsableCommand {
     if envOptions.env == .cartpole {
       var e = CartPole()
       agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: false, config: c)
+      try resumePPO(agent)
       _ = trainPPO(agent, &e, onRollout: report)
     } else if continuous {
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
       observations = e.observationSize
       agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: true, config: c)
+      try resumePPO(agent)
       _ = trainPPOContinuous(agent, &e) { env, a in
         var car = env.current
         let r = car.step(steer: Double(a[0]), throttle: Double(a[1]))
@@ -141,6 +143,7 @@ struct TrainRL: ParsableCommand {
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
       observations = e.observationSize
       agent = PPOAgent(observations: e.observationSize, actions: 9, continuous: false, config: c)
+      try resumePPO(agent)
       _ = trainPPO(agent, &e, onRollout: report)
     }
     bar.finish()
@@ -152,6 +155,14 @@ struct TrainRL: ParsableCommand {
     try lineChart(title: "MEAN EPISODE RETURN PER ROLLOUT", series: [("RETURN", curve, (40, 90, 200))])
       .writePNG(to: outPath + ".curve.png")
     printLine("Last rollout mean return \(fixed(curve.last ?? .nan, 1)) → \(outPath)")
+  }
+
+  /// With --resume, loads the policy, value function and optimizer state from --out.
+  func resumePPO(_ agent: PPOAgent) throws {
+    guard resume else { return }
+    let path = out ?? "\(envOptions.env.rawValue)-ppo.safetensors"
+    try Checkpoint.load(from: path).restore(into: agent.net, optimizer: agent.optimizer)
+    printLine("Resuming from \(path)")
   }
 
   func tabular() throws {
