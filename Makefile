@@ -27,6 +27,12 @@ DEMO_DB      = .data/recommend.sqlite
 demo: release
 	@echo "== Engine library example (Sources/Apps/kestrel-example): an MLP learns two spirals"
 	$(RELEASE_BIN)/kestrel-example
+	@echo "== classify: EfficientNet-Lite0 on the sample photos, and the MNIST model on a photo of a digit"
+	$(RELEASE_BIN)/classify assets/samples/chelsea.png assets/samples/coffee.png
+	$(RELEASE_BIN)/classify --model mnist --top 3 assets/samples/digit-7.png
+	@echo "== rl-drive: the shipped agent drives 3 laps (headless here; --render opens a window)"
+	$(RELEASE_BIN)/rl-drive --track assets/tracks/kidney.track
+	$(RELEASE_BIN)/rl-drive train --env gridworld --algo value-iteration
 	@echo "== recommend: MovieLens-100k (fetched, never committed), SGD matrix factorisation, user 42"
 	.ci/fetch-movielens.sh .data/ml-100k
 	$(RELEASE_BIN)/recommend import movielens .data/ml-100k --db $(DEMO_DB)

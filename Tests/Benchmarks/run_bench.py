@@ -226,6 +226,10 @@ def main():
     add("")
     add("Commands: `make bench` (all of the above); one workload: `.build/release/kestrel-bench w2 --reps 7` "
         "beside `python ../shared/bench/reference/w2_mnist_cnn.py`.")
+    extra = os.path.join(HERE, "training-results.md")
+    if os.path.exists(extra):
+        lines.append("")
+        lines.append(open(extra).read().rstrip())
     text = "\n".join(lines) + "\n"
     with open(args.out, "w") as f:
         f.write(text)
