@@ -56,6 +56,11 @@ enum CLI {
     return dir
   }
 
+  /// The repository's assets/ folder.
+  static var assets: String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").standardized.path
+  }
+
   static func fixture(_ name: String) -> String {
     Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")?.path ?? name
   }

@@ -8,9 +8,7 @@ final class ClassifyTrainTests: XCTestCase {
   override func setUpWithError() throws { dir = try CLI.tempDirectory() }
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  var assets: String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").standardized.path
-  }
+  var assets: String { CLI.assets }
 
   func classify(_ args: [String]) throws -> CLIResult {
     try CLI.run("classify", args, environment: ["KESTREL_ASSETS": assets])

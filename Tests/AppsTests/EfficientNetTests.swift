@@ -11,8 +11,7 @@ final class EfficientNetTests: XCTestCase {
 
   func classifier() throws -> LoadedClassifier {
     if let c = Self.shared { return c }
-    let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").path
-    let c = try loadClassifier("efficientnet-lite0", assets: assets)
+    let c = try loadClassifier("efficientnet-lite0", assets: CLI.assets)
     Self.shared = c
     return c
   }

@@ -8,9 +8,7 @@ final class RLDriveCLITests: XCTestCase {
   override func setUpWithError() throws { dir = try CLI.tempDirectory() }
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  var assets: String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").standardized.path
-  }
+  var assets: String { CLI.assets }
 
   func rl(_ args: [String]) throws -> CLIResult {
     try CLI.run("rl-drive", args, environment: ["KESTREL_ASSETS": assets])

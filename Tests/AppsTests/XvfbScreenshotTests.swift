@@ -10,9 +10,7 @@ final class XvfbScreenshotTests: XCTestCase {
   override func setUpWithError() throws { dir = try CLI.tempDirectory() }
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  var assets: String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").standardized.path
-  }
+  var assets: String { CLI.assets }
 
   func which(_ tool: String) -> String? {
     ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + tool }.first {

@@ -58,7 +58,7 @@ public final class ActorCritic: Module {
       let entropy = -(logp.exp() * logp).sum(axis: 1).mean()
       return (logp.gather(columns: discrete), entropy)
     }
-    guard let a else { return (out, out.mean()) }
+    guard let a else { preconditionFailure("logProbAndEntropy: a continuous policy needs continuous actions") }
     // Diagonal Gaussian: log N(a; μ, σ) summed over dimensions.
     let std = logStd.exp()
     let z = (a - out) / std  // (T, A)

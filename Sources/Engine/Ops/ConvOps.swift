@@ -72,6 +72,18 @@ private func accumulateWeightGrad(
   }
 }
 
+/// Adds bias[c] to every position of channel c of one image (C, S).
+@inline(__always)
+func addChannelBias(
+  _ image: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>, channels: Int, spatial: Int
+) {
+  for c in 0..<channels {
+    let row = image + c &* spatial
+    let b = bias[c]
+    for j in 0..<spatial { row[j] += b }
+  }
+}
+
 extension Tensor {
   /// Convolution of (N, C, H, W) with `weight` (O, C/G, KH, KW) and optional `bias` (O) → (N, O, OH, OW).
   public func conv2d(
@@ -113,13 +125,7 @@ extension Tensor {
           a: pw + gi &* og &* geo.colRows, lda: geo.colRows, b: identity ? xg : col, ldb: geo.colCols,
           c: po + (i &* o &+ gi &* og) &* geo.colCols, ldc: geo.colCols)
       }
-      if let pb {
-        for oc in 0..<o {
-          let row = po + (i &* o &+ oc) &* geo.colCols
-          let b = pb[oc]
-          for j in 0..<geo.colCols { row[j] += b }
-        }
-      }
+      if let pb { addChannelBias(po + i &* o &* geo.colCols, pb, channels: o, spatial: geo.colCols) }
     }
     return out.recording("conv2d", inputs) { [shape] g in
       let gc = g.contiguous()  // (N, O, OH, OW)
@@ -201,13 +207,7 @@ extension Tensor {
           c: col, ldc: h * w)
         col2im(col, geo, po + (i &* o &+ gi &* og) &* oh &* ow)
       }
-      if let pb {
-        for oc in 0..<o {
-          let row = po + (i &* o &+ oc) &* oh &* ow
-          let b = pb[oc]
-          for j in 0..<(oh * ow) { row[j] += b }
-        }
-      }
+      if let pb { addChannelBias(po + i &* o &* oh &* ow, pb, channels: o, spatial: oh * ow) }
     }
     var inputs = [self, weight]
     if let bias { inputs.append(bias) }

@@ -45,10 +45,7 @@ extension Tensor {
         let ch = plane % c
         let dst = po + plane &* ohw
         depthwisePlane(px + plane &* hw, pw + ch &* kk, dst, geo)
-        if let pb {
-          let b = pb[ch]
-          for j in 0..<ohw { dst[j] += b }
-        }
+        if let pb { addChannelBias(dst, pb + ch, channels: 1, spatial: ohw) }
       }
     }
     return out.recording("depthwise_conv2d", inputs) { [shape] g in
