@@ -37,7 +37,9 @@ let package = Package(
       name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
     .target(name: "RLKit", dependencies: ["Environments", "Engine"], path: "Sources/Apps/RLKit", swiftSettings: fast),
     .target(
-      name: "ClassifyKit", dependencies: ["Engine", "CTurboJPEG"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast
+      name: "ClassifyKit",
+      dependencies: ["Engine", "CTurboJPEG", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Sources/Apps/ClassifyKit", swiftSettings: fast
     ),
     .executableTarget(
       name: "classify",
@@ -45,6 +47,14 @@ let package = Package(
         "AppSupport", "Engine", "ClassifyKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/classify"),
+    .target(name: "GANKit", dependencies: ["Engine", "ClassifyKit"], path: "Sources/Apps/GANKit", swiftSettings: fast),
+    .executableTarget(
+      name: "gan",
+      dependencies: [
+        "AppSupport", "Engine", "ClassifyKit", "GANKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/gan"),
     .executableTarget(
       name: "rl-drive",
       dependencies: [
@@ -63,7 +73,7 @@ let package = Package(
     .executableTarget(
       name: "kestrel-bench",
       dependencies: [
-        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "Environments",
+        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "Environments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
@@ -75,7 +85,7 @@ let package = Package(
     .testTarget(
       name: "AppsTests",
       dependencies: [
-        "Engine", "RecommendKit", "ClassifyKit", "RLKit", "Environments", "EnvironmentRendering", "CSDL2",
+        "Engine", "RecommendKit", "ClassifyKit", "GANKit", "RLKit", "Environments", "EnvironmentRendering", "CSDL2",
       ],
       resources: [.copy("Fixtures")]),
   ],

@@ -125,6 +125,11 @@ public final class Sequential: Module, Layer {
   public convenience init(_ layers: any Layer...) { self.init(layers) }
 
   public func callAsFunction(_ input: Tensor) -> Tensor { calls.reduce(input) { $1($0) } }
+
+  /// Applies only the first `count` layers (e.g. all but the classifier head, for features).
+  public func callAsFunction(_ input: Tensor, through count: Int) -> Tensor {
+    calls.prefix(count).reduce(input) { $1($0) }
+  }
 }
 
 /// A parameter-free layer from a function, e.g. `Function { $0.relu() }`.

@@ -1,0 +1,84 @@
+import Engine
+
+// DCGAN generator and discriminator (Radford et al. 2015, in the layout of workload W7).
+// Legend: N = batch, Z = latent size, C = image channels, S = image side (a multiple of 4), F = base width.
+
+/// The architecture of a GAN checkpoint: stored as its `kestrel.config`.
+public struct GANConfig: Codable, Sendable, Equatable {
+  /// Latent size Z.
+  public var latent = 100
+  /// Image channels (1 gray, 3 RGB).
+  public var channels = 1
+  /// Image side S (a multiple of 4; MNIST: 28).
+  public var size = 28
+  /// Base width F: the generator starts at 2F channels, the discriminator ends at 2F (W7: 64).
+  public var width = 64
+  /// What the networks were trained on (`mnist`, `fashion-mnist`, `folder:…`).
+  public var dataset = "mnist"
+
+  public init() {}
+}
+
+/// z (N, Z) → image (N, C, S, S) in [-1, 1].
+public final class Generator: Module, Layer {
+  let project: Linear
+  let projectNorm: BatchNorm1d
+  let up1: ConvTranspose2d
+  let up1Norm: BatchNorm2d
+  let up2: ConvTranspose2d
+  let start: Int
+  let startChannels: Int
+
+  public init(_ c: GANConfig) {
+    start = c.size / 4
+    startChannels = 2 * c.width
+    project = Linear(c.latent, startChannels * start * start)
+    projectNorm = BatchNorm1d(startChannels * start * start)
+    up1 = ConvTranspose2d(startChannels, c.width, kernelSize: 4, stride: 2, padding: 1)
+    up1Norm = BatchNorm2d(c.width)
+    up2 = ConvTranspose2d(c.width, c.channels, kernelSize: 4, stride: 2, padding: 1)
+  }
+
+  public func callAsFunction(_ z: Tensor) -> Tensor {
+    let n = z.shape[0]
+    var x = projectNorm(project(z)).relu()  // (N, 2F·S/4·S/4)
+    x = x.reshaped([n, startChannels, start, start])  // (N, 2F, S/4, S/4)
+    x = up1Norm(up1(x)).relu()  // (N, F, S/2, S/2)
+    return up2(x).tanh()  // (N, C, S, S)
+  }
+}
+
+/// image (N, C, S, S) → real/fake logit (N, 1).
+public final class Discriminator: Module, Layer {
+  let down1: Conv2d
+  let down2: Conv2d
+  let down2Norm: BatchNorm2d
+  let head: Linear
+
+  public init(_ c: GANConfig) {
+    let pad = ConvPadding.symmetric(1, 1)
+    down1 = Conv2d(c.channels, c.width, kernelSize: 4, stride: 2, padding: pad)
+    down2 = Conv2d(c.width, 2 * c.width, kernelSize: 4, stride: 2, padding: pad)
+    down2Norm = BatchNorm2d(2 * c.width)
+    head = Linear(2 * c.width * (c.size / 4) * (c.size / 4), 1)
+  }
+
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    var h = down1(x).leakyRelu(0.2)  // (N, F, S/2, S/2)
+    h = down2Norm(down2(h)).leakyRelu(0.2)  // (N, 2F, S/4, S/4)
+    return head(h.flattened())  // (N, 1)
+  }
+}
+
+/// Both networks of a GAN, saved together (`generator.*`, `discriminator.*`).
+public final class GANPair: Module {
+  public let generator: Generator
+  public let discriminator: Discriminator
+  public let config: GANConfig
+
+  public init(_ config: GANConfig) {
+    self.config = config
+    generator = Generator(config)
+    discriminator = Discriminator(config)
+  }
+}

@@ -1,0 +1,99 @@
+import Engine
+import Foundation
+
+/// Shipped generators: name → file under assets/.
+public let shippedGANs: [(name: String, file: String)] = [
+  ("mnist", "gan/mnist-dcgan.safetensors"),
+  ("fashion-mnist", "gan/fashion-mnist-dcgan.safetensors"),
+]
+
+/// One epoch of GAN training, kept in the checkpoint's history.
+public struct GANEpochRecord: Codable, Sendable {
+  public var epoch: Int
+  public var lossD: Double
+  public var lossG: Double
+  public var dReal: Double
+  public var dFake: Double
+  public var seconds: Double
+
+  public init(epoch: Int, lossD: Double, lossG: Double, dReal: Double, dFake: Double, seconds: Double) {
+    (self.epoch, self.lossD, self.lossG, self.dReal, self.dFake, self.seconds) =
+      (epoch, lossD, lossG, dReal, dFake, seconds)
+  }
+}
+
+/// Resolves a shipped name or a checkpoint path to a file path.
+public func ganCheckpointPath(_ nameOrPath: String, assets: String) throws -> String {
+  if let shipped = shippedGANs.first(where: { $0.name == nameOrPath }) { return assets + "/" + shipped.file }
+  guard nameOrPath.contains("/") || nameOrPath.hasSuffix(".safetensors") else {
+    throw FileError(
+      nameOrPath, "unknown model; available: \(shippedGANs.map(\.name).joined(separator: ", ")), or a checkpoint path")
+  }
+  return nameOrPath
+}
+
+/// Saves both networks and, for resuming, both optimizers' state and the history, atomically in one file.
+public func saveGAN(
+  _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], to path: String
+) throws {
+  var meta = metadata
+  meta["kestrel.kind"] = "gan"
+  meta["kestrel.epoch"] = "\(history.count)"
+  meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+  meta["kestrel.optG_step"] = "\(trainer.optG.stepCount)"
+  meta["kestrel.optD_step"] = "\(trainer.optD.stepCount)"
+  meta["kestrel.train_options"] = String(decoding: try JSONEncoder().encode(trainer.options), as: UTF8.self)
+  var ckpt = try Checkpoint(model: trainer.pair, config: trainer.pair.config, metadata: meta)
+  for (k, v) in trainer.optG.stateTensors() { ckpt.extras["optG/" + k] = v }
+  for (k, v) in trainer.optD.stateTensors() { ckpt.extras["optD/" + k] = v }
+  try ckpt.save(to: path)
+}
+
+/// A GAN checkpoint read back: both networks, the history and (for resuming) the optimizer state.
+public struct LoadedGAN {
+  public let pair: GANPair
+  public let history: [GANEpochRecord]
+  public let checkpoint: Checkpoint
+  public let path: String
+
+  /// Reads `path`; fails with a one-line message when it is not a GAN checkpoint with both networks.
+  public init(path: String) throws {
+    let ckpt = try Checkpoint.load(from: path)
+    let config: GANConfig
+    do { config = try ckpt.config(GANConfig.self) } catch {
+      throw FileError(path, "not a gan checkpoint (no GAN config in its metadata)")
+    }
+    let hasG = ckpt.model.keys.contains { $0.hasPrefix("generator.") }
+    let hasD = ckpt.model.keys.contains { $0.hasPrefix("discriminator.") }
+    guard hasG && hasD else {
+      throw FileError(
+        path,
+        "holds only the \(hasG ? "generator" : "discriminator"); a gan checkpoint holds both networks (generator.*, discriminator.*)"
+      )
+    }
+    let pair = GANPair(config)
+    do { try ckpt.restore(into: pair) } catch { throw FileError(path, "\(error)") }
+    self.pair = pair
+    self.checkpoint = ckpt
+    self.path = path
+    history =
+      (try? JSONDecoder().decode(
+        [GANEpochRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))) ?? []
+  }
+
+  /// Restores both optimizers' state into `trainer` (whose networks are `pair`).
+  public func restoreOptimizers(into trainer: GANTrainer) throws {
+    func part(_ prefix: String) -> [String: Tensor] {
+      Dictionary(
+        uniqueKeysWithValues: checkpoint.extras.filter { $0.key.hasPrefix(prefix) }.map {
+          (String($0.key.dropFirst(prefix.count)), $0.value)
+        })
+    }
+    do {
+      try trainer.optG.loadStateTensors(part("optG/"))
+      try trainer.optD.loadStateTensors(part("optD/"))
+    } catch { throw FileError(path, "optimizer state: \(error)") }
+    trainer.optG.stepCount = Int(checkpoint.metadata["kestrel.optG_step"] ?? "") ?? 0
+    trainer.optD.stepCount = Int(checkpoint.metadata["kestrel.optD_step"] ?? "") ?? 0
+  }
+}
