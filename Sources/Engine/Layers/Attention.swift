@@ -1,0 +1,92 @@
+// Multi-head causal self-attention with an optional KV cache, and the pre-LayerNorm transformer block
+// (GPT-2 / nanoGPT layout). Legend: B = batch, T = positions, C = width, H = heads, D = C / H.
+
+/// Keys and values of one attention layer from earlier positions, so generation runs one new position
+/// at a time. When more than `window` positions are cached, the oldest are dropped (sliding window).
+public final class KVCache {
+  public private(set) var keys: Tensor?  // (B, H, T, D)
+  public private(set) var values: Tensor?  // (B, H, T, D)
+  public let window: Int
+
+  public init(window: Int) { self.window = window }
+
+  /// Cached positions.
+  public var count: Int { keys?.shape[2] ?? 0 }
+
+  /// Appends the new positions' keys and values (B, H, Tn, D); returns everything cached, at most `window`.
+  func append(_ k: Tensor, _ v: Tensor) -> (Tensor, Tensor) {
+    var allK = keys.map { Tensor.concat([$0, k], axis: 2) } ?? k.contiguous()
+    var allV = values.map { Tensor.concat([$0, v], axis: 2) } ?? v.contiguous()
+    let t = allK.shape[2]
+    if t > window {
+      allK = allK.slice(axis: 2, (t - window)..<t).contiguous()
+      allV = allV.slice(axis: 2, (t - window)..<t).contiguous()
+    }
+    keys = allK
+    values = allV
+    return (allK, allV)
+  }
+
+  /// Forgets every cached position.
+  public func reset() {
+    keys = nil
+    values = nil
+  }
+}
+
+/// Causal multi-head self-attention: one fused q/k/v projection, `heads` heads, an output projection.
+public final class CausalSelfAttention: Module {
+  public let qkv: Linear
+  public let proj: Linear
+  public let heads: Int
+  public let dropout: Float
+
+  public init(width: Int, heads: Int, bias: Bool = false, dropout: Float = 0) {
+    precondition(width % heads == 0, "CausalSelfAttention: width \(width) is not divisible by \(heads) heads")
+    qkv = Linear(width, 3 * width, bias: bias)
+    proj = Linear(width, width, bias: bias)
+    self.heads = heads
+    self.dropout = dropout
+  }
+
+  /// (B, T, C) → (B, T, C). With `cache`, the T new positions also attend to the cached ones.
+  public func callAsFunction(_ x: Tensor, cache: KVCache? = nil) -> Tensor {
+    let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
+    let d = c / heads
+    let fused = qkv(x).reshaped([b, t, 3, heads, d])  // (B, T, 3, H, D)
+    func part(_ i: Int) -> Tensor {
+      fused.slice(axis: 2, i..<(i + 1)).reshaped([b, t, heads, d]).permuted([0, 2, 1, 3])  // (B, H, T, D)
+    }
+    var (q, k, v) = (part(0), part(1), part(2))
+    if let cache { (k, v) = cache.append(k, v) }
+    var y = q.scaledDotProductAttention(keys: k, values: v, causal: true)  // (B, H, T, D)
+    y = y.permuted([0, 2, 1, 3]).reshaped([b, t, c])  // (B, T, C)
+    return proj(y).dropout(dropout, training: isTraining)
+  }
+}
+
+/// Pre-LayerNorm transformer block: x + attn(ln₁(x)), then + mlp(ln₂(x)) with a 4× GELU MLP.
+public final class TransformerBlock: Module {
+  public let ln1: LayerNorm
+  public let attention: CausalSelfAttention
+  public let ln2: LayerNorm
+  public let fc: Linear
+  public let fcProj: Linear
+  public let dropout: Float
+
+  public init(width: Int, heads: Int, bias: Bool = false, dropout: Float = 0) {
+    ln1 = LayerNorm(width, bias: bias)
+    attention = CausalSelfAttention(width: width, heads: heads, bias: bias, dropout: dropout)
+    ln2 = LayerNorm(width, bias: bias)
+    fc = Linear(width, 4 * width, bias: bias)
+    fcProj = Linear(4 * width, width, bias: bias)
+    self.dropout = dropout
+  }
+
+  /// (B, T, C) → (B, T, C).
+  public func callAsFunction(_ x: Tensor, cache: KVCache? = nil) -> Tensor {
+    let h = x + attention(ln1(x), cache: cache)
+    let m = fcProj(fc(ln2(h)).gelu()).dropout(dropout, training: isTraining)  // (B, T, C)
+    return h + m
+  }
+}

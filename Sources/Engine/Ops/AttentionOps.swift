@@ -1,0 +1,95 @@
+// Scaled dot-product attention, fused: softmax(Q Kᵀ / √D + mask) V, with its backward beside it.
+// Legend: B = batch, H = heads, Tq = query positions, Tk = key positions, D = head size.
+// With `causal`, query i (at absolute position Tk − Tq + i, so a KV cache's new queries line up with the end
+// of the keys) sees keys 0 … Tk − Tq + i. The attention weights P (B, H, Tq, Tk) are kept for backward.
+
+extension Tensor {
+  /// Attention of queries `self` (B, H, Tq, D) over `keys` (B, H, Tk, D) and `values` (B, H, Tk, Dv)
+  /// → (B, H, Tq, Dv).
+  public func scaledDotProductAttention(keys: Tensor, values: Tensor, causal: Bool, scale: Float? = nil) -> Tensor {
+    precondition(rank == 4 && keys.rank == 4 && values.rank == 4, "attention: q, k, v must be (B, H, T, D)")
+    let (b, h, tq, d) = (shape[0], shape[1], shape[2], shape[3])
+    let tk = keys.shape[2]
+    let dv = values.shape[3]
+    precondition(
+      keys.shape == [b, h, tk, d] && values.shape == [b, h, tk, dv],
+      "attention: q \(shape), k \(keys.shape), v \(values.shape) do not fit")
+    precondition(!causal || tk >= tq, "attention: causal needs at least as many keys (\(tk)) as queries (\(tq))")
+    let s = scale ?? 1 / Float(d).squareRoot()
+    let (q, k, v) = (contiguous(), keys.contiguous(), values.contiguous())
+    let probs = Tensor(uninitializedShape: [b, h, tq, tk])  // (B, H, Tq, Tk)
+    let out = Tensor(uninitializedShape: [b, h, tq, dv])  // (B, H, Tq, Dv)
+    let offset = tk - tq
+    nonisolated(unsafe) let (pq, pk, pv, pp, po) = (q.ptr, k.ptr, v.ptr, probs.ptr, out.ptr)
+    Parallel.forChunks(b * h, minPerThread: 1) { range in
+      for bh in range {
+        let qi = pq + bh &* tq &* d
+        let ki = pk + bh &* tk &* d
+        let vi = pv + bh &* tk &* dv
+        let p = pp + bh &* tq &* tk
+        // S (Tq, Tk) = Q Kᵀ · s
+        BLAS.gemm(
+          transA: false, transB: true, m: tq, n: tk, k: d, alpha: s, a: qi, lda: d, b: ki, ldb: d, c: p, ldc: tk)
+        for i in 0..<tq {
+          let row = p + i &* tk
+          let visible = causal ? offset &+ i &+ 1 : tk
+          var mx = -Float.infinity
+          for j in 0..<visible { mx = Swift.max(mx, row[j]) }
+          var sum: Float = 0
+          for j in 0..<visible {
+            let e = fexp(row[j] - mx)
+            row[j] = e
+            sum += e
+          }
+          let inv = 1 / sum
+          for j in 0..<visible { row[j] *= inv }
+          for j in visible..<tk { row[j] = 0 }
+        }
+        // O (Tq, Dv) = P V
+        BLAS.gemm(
+          transA: false, transB: false, m: tq, n: dv, k: tk, a: p, lda: tk, b: vi, ldb: dv,
+          c: po + bh &* tq &* dv, ldc: dv)
+      }
+    }
+    return out.recording("attention", [self, keys, values]) { g in
+      // Re-derive the pointers from the tensors the closure keeps alive.
+      nonisolated(unsafe) let (pq, pk, pv, pp) = (q.ptr, k.ptr, v.ptr, probs.ptr)
+      let go = g.contiguous()
+      let dq = Tensor(uninitializedShape: [b, h, tq, d])
+      let dk = Tensor(uninitializedShape: [b, h, tk, d])
+      let dvT = Tensor(uninitializedShape: [b, h, tk, dv])
+      nonisolated(unsafe) let (pg, pdq, pdk, pdv) = (go.ptr, dq.ptr, dk.ptr, dvT.ptr)
+      Parallel.forChunks(b * h, minPerThread: 1) { range in
+        let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+        defer { dp.deallocate() }
+        for bh in range {
+          let p = pp + bh &* tq &* tk
+          let gi = pg + bh &* tq &* dv
+          // dV (Tk, Dv) = Pᵀ dO ; dP (Tq, Tk) = dO Vᵀ
+          BLAS.gemm(
+            transA: true, transB: false, m: tk, n: dv, k: tq, a: p, lda: tk, b: gi, ldb: dv,
+            c: pdv + bh &* tk &* dv, ldc: dv)
+          BLAS.gemm(
+            transA: false, transB: true, m: tq, n: tk, k: dv, a: gi, lda: dv, b: pv + bh &* tk &* dv, ldb: dv,
+            c: dp, ldc: tk)
+          // dS = P ⊙ (dP − Σ_j dP P), scaled by s for the logits' scale.
+          for i in 0..<tq {
+            let pr = p + i &* tk
+            let dr = dp + i &* tk
+            var dot: Float = 0
+            for j in 0..<tk { dot += dr[j] * pr[j] }
+            for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) * s }
+          }
+          // dQ (Tq, D) = dS K ; dK (Tk, D) = dSᵀ Q
+          BLAS.gemm(
+            transA: false, transB: false, m: tq, n: d, k: tk, a: dp, lda: tk, b: pk + bh &* tk &* d, ldb: d,
+            c: pdq + bh &* tq &* d, ldc: d)
+          BLAS.gemm(
+            transA: true, transB: false, m: tk, n: d, k: tq, a: dp, lda: tk, b: pq + bh &* tq &* d, ldb: d,
+            c: pdk + bh &* tk &* d, ldc: d)
+        }
+      }
+      return [dq, dk, dvT]
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import EngineTesting
+import Foundation
+import XCTest
+
+@testable import Engine
+
+/// RNN / GRU / LSTM and causal attention: PyTorch goldens (Tests/Fixtures/make_sequence_fixtures.py),
+/// finite-difference gradient checks, and KV-cache equivalence.
+final class SequenceTests: XCTestCase {
+  nonisolated(unsafe) static let golden: [String: Tensor] = {
+    guard
+      let url = Bundle.module.url(forResource: "golden-seq", withExtension: "safetensors", subdirectory: "Fixtures"),
+      let file = try? SafeTensors.read(url.path)
+    else { return [:] }
+    return file.tensors
+  }()
+
+  func t(_ name: String) throws -> Tensor {
+    guard let v = Self.golden[name] else { throw StateError("fixture tensor \(name) missing") }
+    return v.copy()
+  }
+
+  func assertClose(_ a: Tensor, _ b: Tensor, tol: Float = 1e-4, _ what: String, line: UInt = #line) {
+    XCTAssertEqual(a.shape, b.shape, what, line: line)
+    guard a.shape == b.shape else { return }
+    XCTAssertLessThanOrEqual(closeness(a.toArray(), b.toArray(), rtol: tol, atol: tol), 1, what, line: line)
+  }
+
+  func testRecurrentLayersMatchPyTorch() throws {
+    for cell in RecurrentCell.allCases {
+      let k = cell.rawValue
+      let x = try t("\(k).x").requiringGrad()
+      let h0 = try t("\(k).h0")  // (L, B, H)
+      let layers = h0.shape[0]
+      let net = Recurrent(cell, inputSize: x.shape[2], hiddenSize: h0.shape[2], layers: layers)
+      var state: [String: Tensor] = [:]
+      for l in 0..<layers {
+        state["layers.\(l).weightIH"] = try t("\(k).weight_ih_l\(l)")
+        state["layers.\(l).weightHH"] = try t("\(k).weight_hh_l\(l)")
+        state["layers.\(l).biasIH"] = try t("\(k).bias_ih_l\(l)")
+        state["layers.\(l).biasHH"] = try t("\(k).bias_hh_l\(l)")
+      }
+      try net.loadStateDict(state)
+      let hs = (0..<layers).map {
+        h0.slice(axis: 0, $0..<($0 + 1)).reshaped([h0.shape[1], h0.shape[2]]).copy().requiringGrad()
+      }
+      var cs: [Tensor]? = nil
+      if cell == .lstm {
+        let c0 = try t("\(k).c0")
+        cs = (0..<layers).map {
+          c0.slice(axis: 0, $0..<($0 + 1)).reshaped([c0.shape[1], c0.shape[2]]).copy().requiringGrad()
+        }
+      }
+      let (y, _) = net(x, state: RecurrentState(h: hs, c: cs))
+      assertClose(y, try t("\(k).y"), "\(k) output")
+      (y * (try t("\(k).proj"))).sum().backward()
+      assertClose(try XCTUnwrap(x.grad), try t("\(k).grad_x"), tol: 1e-3, "\(k) dx")
+      let gh = try t("\(k).grad_h0")
+      for l in 0..<layers {
+        assertClose(
+          try XCTUnwrap(hs[l].grad), gh.slice(axis: 0, l..<(l + 1)).reshaped(hs[l].shape), tol: 1e-3, "\(k) dh0[\(l)]")
+        if let cs {
+          let gc = try t("\(k).grad_c0")
+          assertClose(
+            try XCTUnwrap(cs[l].grad), gc.slice(axis: 0, l..<(l + 1)).reshaped(cs[l].shape), tol: 1e-3, "\(k) dc0[\(l)]"
+          )
+        }
+        let w = net.layers[l]
+        assertClose(try XCTUnwrap(w.weightIH.grad), try t("\(k).grad_weight_ih_l\(l)"), tol: 1e-3, "\(k) dWih\(l)")
+        assertClose(try XCTUnwrap(w.weightHH.grad), try t("\(k).grad_weight_hh_l\(l)"), tol: 1e-3, "\(k) dWhh\(l)")
+        assertClose(try XCTUnwrap(w.biasIH?.grad), try t("\(k).grad_bias_ih_l\(l)"), tol: 1e-3, "\(k) dbih\(l)")
+        assertClose(try XCTUnwrap(w.biasHH?.grad), try t("\(k).grad_bias_hh_l\(l)"), tol: 1e-3, "\(k) dbhh\(l)")
+      }
+    }
+  }
+
+  func testRecurrentGradCheck() {
+    var g = PRNG(seed: 3)
+    func r(_ s: [Int], _ scale: Float = 0.5) -> Tensor { Tensor.randn(s, std: scale, generator: &g).requiringGrad() }
+    for cell in RecurrentCell.allCases {
+      let gh = cell.gates * 3
+      let inputs = [r([2, 4, 2]), r([2, 3]), r([2, 3]), r([gh, 2]), r([gh, 3]), r([gh]), r([gh])]
+      let result = gradCheck(inputs) { v in
+        v[0].recurrent(cell, h0: v[1], c0: cell == .lstm ? v[2] : nil, wIH: v[3], wHH: v[4], bIH: v[5], bHH: v[6])
+          .output
+      }
+      XCTAssertLessThan(result.maxError, 1e-2, "\(cell): \(result)")
+    }
+  }
+
+  func testAttentionMatchesPyTorchAndGradCheck() throws {
+    for name in ["attn", "attn_cache"] {
+      let (q, k, v) = (
+        try t("\(name).q").requiringGrad(), try t("\(name).k").requiringGrad(), try t("\(name).v").requiringGrad()
+      )
+      let y = q.scaledDotProductAttention(keys: k, values: v, causal: true)
+      assertClose(y, try t("\(name).y"), "\(name) output")
+      (y * (try t("\(name).proj"))).sum().backward()
+      assertClose(try XCTUnwrap(q.grad), try t("\(name).grad_q"), tol: 1e-3, "\(name) dq")
+      assertClose(try XCTUnwrap(k.grad), try t("\(name).grad_k"), tol: 1e-3, "\(name) dk")
+      assertClose(try XCTUnwrap(v.grad), try t("\(name).grad_v"), tol: 1e-3, "\(name) dv")
+    }
+    var g = PRNG(seed: 5)
+    let inputs = (0..<3).map { _ in Tensor.randn([1, 2, 4, 3], generator: &g).requiringGrad() }
+    let result = gradCheck(inputs) { $0[0].scaledDotProductAttention(keys: $0[1], values: $0[2], causal: true) }
+    XCTAssertLessThan(result.maxError, 1e-2, "\(result)")
+  }
+
+  /// Feeding positions one at a time through a KV cache gives the same outputs as the full causal pass.
+  func testTransformerBlockKVCacheMatchesFullPass() {
+    Random.seed(1)
+    let block = TransformerBlock(width: 8, heads: 2)
+    block.eval()
+    var g = PRNG(seed: 2)
+    let x = Tensor.randn([1, 7, 8], generator: &g)
+    let full = noGrad { block(x) }.toArray()
+    let cache = KVCache(window: 16)
+    var stepwise: [Float] = []
+    noGrad {
+      for p in 0..<7 { stepwise += block(x.slice(axis: 1, p..<(p + 1)).contiguous(), cache: cache).toArray() }
+    }
+    XCTAssertEqual(cache.count, 7)
+    XCTAssertLessThanOrEqual(closeness(stepwise, full, rtol: 1e-5, atol: 1e-5), 1)
+  }
+}
