@@ -48,6 +48,13 @@ let package = Package(
       ],
       path: "Sources/Apps/classify"),
     .target(name: "GANKit", dependencies: ["Engine", "ClassifyKit"], path: "Sources/Apps/GANKit", swiftSettings: fast),
+    .target(name: "TextgenKit", dependencies: ["Engine"], path: "Sources/Apps/TextgenKit", swiftSettings: fast),
+    .executableTarget(
+      name: "textgen",
+      dependencies: [
+        "AppSupport", "Engine", "TextgenKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/textgen"),
     .executableTarget(
       name: "gan",
       dependencies: [
@@ -73,7 +80,7 @@ let package = Package(
     .executableTarget(
       name: "kestrel-bench",
       dependencies: [
-        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "Environments",
+        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "Environments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
@@ -85,7 +92,8 @@ let package = Package(
     .testTarget(
       name: "AppsTests",
       dependencies: [
-        "Engine", "RecommendKit", "ClassifyKit", "GANKit", "RLKit", "Environments", "EnvironmentRendering", "CSDL2",
+        "Engine", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "RLKit", "Environments",
+        "EnvironmentRendering", "CSDL2",
       ],
       resources: [.copy("Fixtures")]),
   ],

@@ -3,10 +3,19 @@ import Foundation
 
 // Sampling, latent interpolation and image grids. Legend: N = images, Z = latent size, C/S = channels/side.
 
-/// Latent vectors (N, Z) ~ N(0, 1) from `seed`: the same seed always gives the same vectors.
-public func latents(count: Int, size: Int, seed: UInt64) -> Tensor {
+/// Latent vectors (N, Z) ~ N(0, 1) from `seed`: the same seed always gives the same vectors. With a
+/// `truncation` t, components with |z| > t are redrawn (the truncation trick: typical, cleaner samples at
+/// some cost in variety).
+public func latents(count: Int, size: Int, seed: UInt64, truncation: Float? = nil) -> Tensor {
   var rng = PRNG(seed: seed)
-  return Tensor.randn([count, size], generator: &rng)
+  guard let t = truncation else { return Tensor.randn([count, size], generator: &rng) }
+  var v = [Float](repeating: 0, count: count * size)
+  for i in v.indices {
+    var z = rng.nextNormal()
+    while abs(z) > t { z = rng.nextNormal() }
+    v[i] = z
+  }
+  return Tensor(v, shape: [count, size])
 }
 
 /// The generator's images for `z` (N, Z), in evaluation mode (batch norm uses running statistics).

@@ -21,9 +21,12 @@ struct Score: ParsableCommand {
   @Option(help: "Generated and real images per side.") var n = 10_000
   @Option(help: "Seed of the latent vectors.") var seed: UInt64 = 0
   @Option(help: "Folder with the dataset's IDX files (default: as for `gan train`).") var dataDir: String?
+  @Option(help: "Truncation trick: redraw latent components with |z| > T (e.g. 1.0); default: none.")
+  var truncation: Float?
 
   func validate() throws {
     guard n >= 100 else { throw ValidationError("--n must be at least 100 (got \(n))") }
+    if let truncation, !(truncation > 0) { throw ValidationError("--truncation must be positive") }
   }
 
   func run() throws {
@@ -47,7 +50,8 @@ struct Score: ParsableCommand {
     let view = ClassifierView(network)
     let real = view(noGrad { set.test.inputs.slice(axis: 0, 0..<count) * 2 - 1 })
     let train = view(noGrad { set.train.inputs.slice(axis: 0, 0..<count) * 2 - 1 })
-    let fake = view(generate(gan.pair.generator, latents(count: count, size: config.latent, seed: seed)))
+    let fake = view(
+      generate(gan.pair.generator, latents(count: count, size: config.latent, seed: seed, truncation: truncation)))
     let realStats = FeatureStatistics(real.features)
     let isReal = inceptionScore(real.probabilities)
     let isFake = inceptionScore(fake.probabilities)
@@ -61,7 +65,7 @@ struct Score: ParsableCommand {
       "real (training set)   \(padded("\(fixed(isReal.mean, 3)) ± \(fixed(isReal.std, 3))", 20)) \(fixed(fidReal, 3))"
     )
     printLine(
-      "generated (seed \(seed))  \(padded("\(fixed(isFake.mean, 3)) ± \(fixed(isFake.std, 3))", 20)) \(fixed(fidFake, 3))"
+      "generated (seed \(seed)\(truncation.map { ", truncation \($0)" } ?? ""))  \(padded("\(fixed(isFake.mean, 3)) ± \(fixed(isFake.std, 3))", 20)) \(fixed(fidFake, 3))"
     )
     printLine("(real IS is of the test images; real FID compares training to test images)")
     let hist = classHistogram(fake.probabilities)

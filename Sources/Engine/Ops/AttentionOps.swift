@@ -21,7 +21,9 @@ extension Tensor {
     let out = Tensor(uninitializedShape: [b, h, tq, dv])  // (B, H, Tq, Dv)
     let offset = tk - tq
     nonisolated(unsafe) let (pq, pk, pv, pp, po) = (q.ptr, k.ptr, v.ptr, probs.ptr, out.ptr)
-    Parallel.forChunks(b * h, minPerThread: 1) { range in
+    // Split (batch, head) pairs across threads only when there is enough work to pay for waking them.
+    let perThread = Swift.max(1, (1 << 16) / Swift.max(1, tq * tk * (d + dv)))
+    Parallel.forChunks(b * h, minPerThread: perThread) { range in
       for bh in range {
         let qi = pq + bh &* tq &* d
         let ki = pk + bh &* tk &* d
@@ -59,7 +61,7 @@ extension Tensor {
       let dk = Tensor(uninitializedShape: [b, h, tk, d])
       let dvT = Tensor(uninitializedShape: [b, h, tk, dv])
       nonisolated(unsafe) let (pg, pdq, pdk, pdv) = (go.ptr, dq.ptr, dk.ptr, dvT.ptr)
-      Parallel.forChunks(b * h, minPerThread: 1) { range in
+      Parallel.forChunks(b * h, minPerThread: perThread) { range in
         let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
         defer { dp.deallocate() }
         for bh in range {

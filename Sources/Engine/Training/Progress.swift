@@ -30,13 +30,23 @@ public final class ProgressBar {
   private var done = 0
   private var units = 0.0
   private let interactive: Bool
+  private let timeLimit: Double?
+  private var lastLog = 0.0
 
-  /// `total` steps; `unit` names what `advance(units:)` counts for the rate (e.g. "img", "tok").
-  public init(total: Int, label: String = "", unit: String = "it") {
+  /// `total` steps; `unit` names what `advance(units:)` counts for the rate (e.g. "img", "tok"). With a
+  /// `timeLimit` (seconds), the ETA is the sooner of the remaining steps and the remaining time.
+  /// When standard error is not a terminal, a plain line is written every 30 s instead of redrawing.
+  public init(total: Int, label: String = "", unit: String = "it", timeLimit: Double? = nil) {
     self.total = total
     self.label = label
     self.unit = unit
+    self.timeLimit = timeLimit
     interactive = isatty(2) != 0
+  }
+
+  /// Clears the bar's line (interactive mode) so other output can be printed; the next advance redraws it.
+  public func interrupt() {
+    if interactive { writeStderr("\r\u{1B}[K") }
   }
 
   /// Records `steps` finished steps covering `units` units of work; `status` is appended (e.g. the loss).
@@ -47,6 +57,9 @@ public final class ProgressBar {
     if interactive && (now - lastDraw >= 0.1 || done >= total) {
       lastDraw = now
       writeStderr("\r" + line(now: now, status: status) + "\u{1B}[K")
+    } else if !interactive && now - Swift.max(lastLog, start) >= 30 && done < total {
+      lastLog = now
+      writeStderr(line(now: now, status: status) + "\n")
     }
   }
 
@@ -66,7 +79,8 @@ public final class ProgressBar {
     let filled = Swift.min(width, Int(frac * Double(width)))
     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
     let rate = elapsed > 0 ? units / elapsed : 0
-    let eta = done >= total ? 0 : (done > 0 ? elapsed / Double(done) * Double(total - done) : .infinity)
+    var eta = done >= total ? 0 : (done > 0 ? elapsed / Double(done) * Double(total - done) : .infinity)
+    if let timeLimit { eta = Swift.min(eta, Swift.max(0, timeLimit - elapsed)) }
     let prefix = label.isEmpty ? "" : label + " "
     return "\(prefix)[\(bar)] \(done)/\(total)  \(Int(rate)) \(unit)/s  ETA \(formatDuration(eta))"
       + (status.isEmpty ? "" : "  " + status)

@@ -1,0 +1,68 @@
+import Engine
+import Foundation
+
+/// Shipped text models: name → file under assets/.
+public let shippedTextModels: [(name: String, file: String)] = [
+  ("chinese", "textgen/chinese-gpt.safetensors"),
+  ("shakespeare", "textgen/shakespeare-gpt.safetensors"),
+]
+
+/// One evaluation during training, kept in the checkpoint's history.
+public struct TextEvalRecord: Codable, Sendable {
+  public var step: Int
+  public var trainLoss: Double
+  public var valLoss: Double
+  public var seconds: Double
+  public var tokens: Int
+
+  public init(step: Int, trainLoss: Double, valLoss: Double, seconds: Double, tokens: Int) {
+    (self.step, self.trainLoss, self.valLoss, self.seconds, self.tokens) = (step, trainLoss, valLoss, seconds, tokens)
+  }
+}
+
+/// A text model read from a checkpoint, with its training history.
+public struct LoadedTextModel {
+  public let model: any LanguageModel
+  public let checkpoint: Checkpoint
+  public let history: [TextEvalRecord]
+  public let path: String
+
+  /// Loads a shipped model by name or a `textgen train` checkpoint by path; one-line errors otherwise.
+  public init(_ nameOrPath: String, assets: String) throws {
+    var path = nameOrPath
+    if let shipped = shippedTextModels.first(where: { $0.name == nameOrPath }) {
+      path = assets + "/" + shipped.file
+    } else if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".safetensors") {
+      throw FileError(
+        nameOrPath,
+        "unknown model; available: \(shippedTextModels.map(\.name).joined(separator: ", ")), or a checkpoint path")
+    }
+    let ckpt = try Checkpoint.load(from: path)
+    guard ckpt.metadata["kestrel.kind"] == "textgen" else {
+      throw FileError(path, "not a textgen checkpoint (written by another app or model type)")
+    }
+    let config: TextModelConfig
+    do { config = try ckpt.config(TextModelConfig.self) } catch {
+      throw FileError(path, "textgen config in the metadata is unreadable: \(error)")
+    }
+    let model = makeLanguageModel(config)
+    do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }
+    self.model = model
+    self.checkpoint = ckpt
+    self.path = path
+    history =
+      (try? JSONDecoder().decode(
+        [TextEvalRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))) ?? []
+  }
+}
+
+/// Saves `model` (config and vocabulary in the metadata), with the optimizer for resuming when given.
+public func saveTextModel(
+  _ model: any LanguageModel, optimizer: Optimizer?, history: [TextEvalRecord], metadata: [String: String],
+  to path: String
+) throws {
+  var meta = metadata
+  meta["kestrel.kind"] = "textgen"
+  meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+  try Checkpoint(model: model, optimizer: optimizer, config: model.config, metadata: meta).save(to: path)
+}

@@ -1,0 +1,117 @@
+import Engine
+import Foundation
+
+/// Optimisation settings (nanoGPT's shakespeare_char defaults, scaled to a CPU).
+public struct TextTrainOptions: Codable, Sendable {
+  public var batchSize = 32
+  /// Optimizer steps (the schedule's length; a --budget may stop earlier).
+  public var steps = 5000
+  public var learningRate: Float = 1e-3
+  /// Cosine decay floor.
+  public var minLearningRate: Float = 1e-4
+  public var warmupSteps = 100
+  /// AdamW decoupled weight decay on 2-d weights (matrices and embeddings) only.
+  public var weightDecay: Float = 0.1
+  public var beta2: Float = 0.99
+  /// Global gradient-norm clipping (0: off).
+  public var clip: Float = 1
+  public var seed: UInt64 = 0
+  public init() {}
+}
+
+/// Random training windows and the optimisation step, shared by `textgen train` and the W4/W5 benchmarks.
+public final class TextTrainer {
+  public let model: any LanguageModel
+  public let optimizer: Adam
+  public let options: TextTrainOptions
+  public let schedule: WarmupLR<CosineLR>
+
+  public init(_ model: any LanguageModel, options: TextTrainOptions) {
+    self.model = model
+    self.options = options
+    optimizer = AdamW(
+      model.namedParameters(), learningRate: options.learningRate, beta1: 0.9, beta2: options.beta2,
+      weightDecay: options.weightDecay, decayMask: { _, p in p.rank >= 2 })
+    schedule = WarmupLR(
+      warmupSteps: options.warmupSteps,
+      then: CosineLR(base: options.learningRate, totalSteps: options.steps, minimum: options.minLearningRate))
+  }
+
+  /// `batch` random windows of `steps + 1` tokens from `tokens`: inputs and next-token targets, row-major.
+  public static func sampleWindows(_ tokens: [Int], batch: Int, steps: Int, rng: inout PRNG) -> ([Int], [Int]) {
+    var x: [Int] = []
+    var y: [Int] = []
+    x.reserveCapacity(batch * steps)
+    y.reserveCapacity(batch * steps)
+    for _ in 0..<batch {
+      let s = rng.nextInt(tokens.count - steps)
+      x += tokens[s..<(s + steps)]
+      y += tokens[(s + 1)..<(s + steps + 1)]
+    }
+    return (x, y)
+  }
+
+  /// One optimizer step on a random batch of `tokens`; returns the mean cross-entropy (nats per token).
+  @discardableResult
+  public func step(_ tokens: [Int], rng: inout PRNG) -> Float {
+    let t = model.config.context
+    let (x, y) = Self.sampleWindows(tokens, batch: options.batchSize, steps: t, rng: &rng)
+    return step(inputs: x, targets: y, batch: options.batchSize, steps: t)
+  }
+
+  /// One optimizer step on given windows (B rows of T).
+  @discardableResult
+  public func step(inputs: [Int], targets: [Int], batch: Int, steps: Int) -> Float {
+    model.train()
+    schedule.apply(to: optimizer)
+    optimizer.zeroGrad()
+    let logits = model.logits(inputs, batch: batch, steps: steps)  // (B, T, V)
+    let loss = logits.reshaped([batch * steps, -1]).crossEntropy(targets: targets)
+    loss.backward()
+    if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
+    optimizer.step()
+    return loss.item
+  }
+
+  /// Mean loss over `batches` random windows of `tokens` (evaluation mode, fixed seed: comparable across calls).
+  public func evaluate(_ tokens: [Int], batches: Int, seed: UInt64 = 1234) -> Double {
+    meanLoss(model, tokens, batches: batches, batchSize: options.batchSize, seed: seed)
+  }
+}
+
+/// Mean next-token cross-entropy of `model` on `batches` random windows of `tokens` (nats per character). With
+/// `batches` nil, the whole text is covered once in consecutive windows.
+public func meanLoss(
+  _ model: any LanguageModel, _ tokens: [Int], batches: Int?, batchSize: Int, seed: UInt64 = 1234
+)
+  -> Double
+{
+  model.eval()
+  let t = min(model.config.context, tokens.count - 1)
+  guard t >= 1 else { return .nan }
+  return noGrad {
+    var total = 0.0
+    var count = 0
+    if let batches {
+      var rng = PRNG(seed: seed)
+      for _ in 0..<batches {
+        let (x, y) = TextTrainer.sampleWindows(tokens, batch: batchSize, steps: t, rng: &rng)
+        let loss = model.logits(x, batch: batchSize, steps: t).reshaped([batchSize * t, -1]).crossEntropy(targets: y)
+        total += Double(loss.item) * Double(x.count)
+        count += x.count
+      }
+    } else {
+      var starts = Array(stride(from: 0, to: tokens.count - t, by: t))
+      while !starts.isEmpty {
+        let rows = Array(starts.prefix(batchSize))
+        starts.removeFirst(rows.count)
+        let x = rows.flatMap { tokens[$0..<($0 + t)] }
+        let y = rows.flatMap { tokens[($0 + 1)..<($0 + t + 1)] }
+        let loss = model.logits(x, batch: rows.count, steps: t).reshaped([rows.count * t, -1]).crossEntropy(targets: y)
+        total += Double(loss.item) * Double(x.count)
+        count += x.count
+      }
+    }
+    return total / Double(max(count, 1))
+  }
+}

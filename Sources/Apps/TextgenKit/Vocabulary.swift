@@ -1,0 +1,127 @@
+import Engine
+
+// Character vocabulary over Unicode scalars. Scalars, not grapheme clusters: any text is a sequence of scalars,
+// so encoding then decoding restores it byte for byte (Chinese, emoji with modifiers and joiners, combining
+// marks, mixed scripts), and the vocabulary stays small (a grapheme vocabulary would hold every emoji
+// combination and accented letter separately). A multi-scalar grapheme is simply several tokens.
+
+/// The characters a model knows, in code-point order; token i is `scalars[i]`.
+public struct Vocabulary: Codable, Sendable, Equatable {
+  public let scalars: [UInt32]
+
+  /// The distinct scalars of `text`, sorted by code point.
+  public init(text: String) {
+    scalars = Set(text.unicodeScalars.map(\.value)).sorted()
+  }
+
+  public init(scalars: [UInt32]) { self.scalars = scalars }
+
+  public var count: Int { scalars.count }
+
+  private var lookup: [UInt32: Int] { Dictionary(uniqueKeysWithValues: scalars.enumerated().map { ($1, $0) }) }
+
+  /// Tokens of `text` and the scalars that are not in the vocabulary (skipped, in order of appearance).
+  public func encode(_ text: String) -> (tokens: [Int], unknown: [Unicode.Scalar]) {
+    let table = lookup
+    var tokens: [Int] = []
+    tokens.reserveCapacity(text.unicodeScalars.count)
+    var unknown: [Unicode.Scalar] = []
+    for s in text.unicodeScalars {
+      if let t = table[s.value] { tokens.append(t) } else { unknown.append(s) }
+    }
+    return (tokens, unknown)
+  }
+
+  /// The text of `tokens`.
+  public func decode(_ tokens: [Int]) -> String {
+    var s = String.UnicodeScalarView()
+    for t in tokens { if let u = Unicode.Scalar(scalars[t]) { s.append(u) } }
+    return String(s)
+  }
+
+  /// How an unknown scalar is shown in messages: the character and its code point (U+XXXX).
+  public static func describe(_ s: Unicode.Scalar) -> String {
+    let hex = String(s.value, radix: 16, uppercase: true)
+    let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    let printable = s.properties.isWhitespace || s.value < 0x20 ? "" : "'\(Character(s))' "
+    return printable + code
+  }
+}
+
+/// A training corpus: validated UTF-8 text, its vocabulary and token ids, split into train and validation.
+public struct Corpus {
+  public let path: String
+  public let vocabulary: Vocabulary
+  public let train: [Int]
+  public let validation: [Int]
+
+  /// Reads `path`. Fails with the byte offset and line of the first invalid UTF-8 sequence, on NUL bytes
+  /// (binary files), and on empty files. The last `validationFraction` of the text is the validation split.
+  public init(path: String, vocabulary: Vocabulary? = nil, validationFraction: Double = 0.1) throws {
+    try self.init(text: try readText(path), path: path, vocabulary: vocabulary, validationFraction: validationFraction)
+  }
+
+  /// A corpus from text already in memory.
+  public init(
+    text: String, path: String = "<text>", vocabulary: Vocabulary? = nil, validationFraction: Double = 0.1
+  )
+    throws
+  {
+    let vocab = vocabulary ?? Vocabulary(text: text)
+    let (tokens, unknown) = vocab.encode(text)
+    if !unknown.isEmpty && vocabulary != nil {
+      let shown = Array(Set(unknown.map(\.value))).sorted().prefix(5).compactMap(Unicode.Scalar.init)
+      throw FileError(
+        path,
+        "\(unknown.count) characters are not in the model's vocabulary (e.g. \(shown.map(Vocabulary.describe).joined(separator: ", ")))"
+      )
+    }
+    guard !tokens.isEmpty else { throw FileError(path, "the corpus is empty") }
+    let split = Int(Double(tokens.count) * (1 - validationFraction))
+    self.path = path
+    self.vocabulary = vocab
+    train = Array(tokens[..<split])
+    validation = Array(tokens[split...])
+  }
+}
+
+/// The UTF-8 text of `path`. Fails with the byte offset and line of the first invalid UTF-8 sequence, on NUL
+/// bytes (binary files), and on empty files.
+public func readText(_ path: String) throws -> String {
+  let bytes = try FileIO.read(path)
+  guard !bytes.isEmpty else { throw FileError(path, "the file is empty") }
+  if let nul = bytes.firstIndex(of: 0) {
+    throw FileError(path, "looks binary (NUL byte at offset \(nul)); expected UTF-8 text")
+  }
+  guard let text = String(validating: bytes, as: UTF8.self) else {
+    let offset = firstInvalidUTF8(bytes)
+    let line = bytes[..<offset].reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
+    throw FileError(path, "not valid UTF-8 (byte offset \(offset), line \(line)); convert it to UTF-8 first")
+  }
+  return text
+}
+
+/// Byte offset of the first invalid UTF-8 sequence in `bytes` (bytes.count when valid).
+func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+  var i = 0
+  while i < bytes.count {
+    let b = bytes[i]
+    let n: Int
+    if b < 0x80 {
+      n = 1
+    } else if b >> 5 == 0x6 {
+      n = 2
+    } else if b >> 4 == 0xE {
+      n = 3
+    } else if b >> 3 == 0x1E {
+      n = 4
+    } else {
+      return i
+    }
+    guard i + n <= bytes.count else { return i }
+    for k in 1..<n where bytes[i + k] >> 6 != 0x2 { return i }
+    if String(validating: bytes[i..<(i + n)], as: UTF8.self) == nil { return i }
+    i += n
+  }
+  return bytes.count
+}

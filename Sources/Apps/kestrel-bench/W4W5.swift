@@ -1,0 +1,112 @@
+import ArgumentParser
+import Engine
+import TextgenKit
+
+/// A vocabulary of `n` placeholder characters (the benchmarks use random token ids).
+func syntheticVocabulary(_ n: Int) -> Vocabulary { Vocabulary(scalars: (0..<UInt32(n)).map { 0x4E00 + $0 }) }
+
+/// Trainer options without schedule effects or clipping (the reference workloads use neither).
+func benchOptions(batch: Int, lr: Float, beta2: Float, weightDecay: Float) -> TextTrainOptions {
+  var o = TextTrainOptions()
+  (o.batchSize, o.learningRate, o.minLearningRate, o.warmupSteps) = (batch, lr, lr, 0)
+  (o.beta2, o.weightDecay, o.clip) = (beta2, weightDecay, 0)
+  return o
+}
+
+/// Times `reps` generations of `count` tokens from token 0 (temperature 1).
+func timeGeneration(_ model: any LanguageModel, count: Int, options: BenchOptions, naive: Bool = false) -> [Double] {
+  var sampling = SamplingOptions()
+  sampling.temperature = 1
+  return timeReps(reps: options.reps, warmup: options.warmup) {
+    if naive {
+      // nanoGPT's generate(): re-run the whole (cropped) context for every token.
+      var rng = PRNG(seed: 1)
+      var tokens = [0]
+      noGrad {
+        model.eval()
+        for _ in 0..<count {
+          let ctx = Array(tokens.suffix(model.config.context))
+          let logits = model.logits(ctx, batch: 1, steps: ctx.count)
+          let last = logits.slice(axis: 1, (ctx.count - 1)..<ctx.count).contiguous().toArray()
+          tokens.append(sampleToken(last, sampling, rng: &rng))
+        }
+      }
+    } else {
+      generateTokens(session: model.session(), prime: [0], length: count, options: sampling, seed: 1) { _ in }
+    }
+  }
+}
+
+/// W4: char-LSTM (Embedding 128×128, 2-layer LSTM 256, Linear 256→128), batch 32 × 64, Adam 2e-3.
+struct W4: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "W4: char-LSTM training tokens/s (32×64) and sampling chars/s (batch 1, 500 chars).")
+  @OptionGroup var options: BenchOptions
+
+  func run() throws {
+    options.apply()
+    Random.seed(0)
+    let rep = Reporter("W4 char-LSTM", options)
+    var c = TextModelConfig()
+    (c.kind, c.layers, c.width, c.embedding, c.context, c.vocabulary) = (
+      .lstm, 2, 256, 128, 64, syntheticVocabulary(128)
+    )
+    let model = makeLanguageModel(c)
+    let trainer = TextTrainer(model, options: benchOptions(batch: 32, lr: 2e-3, beta2: 0.999, weightDecay: 0))
+    var rng = PRNG(seed: 0)
+    let data = (0..<16).map { _ in
+      ((0..<(32 * 64)).map { _ in rng.nextInt(128) }, (0..<(32 * 64)).map { _ in rng.nextInt(128) })
+    }
+    var it = 0
+    let steps = 5
+    let train = timeReps(reps: options.reps, warmup: options.warmup) {
+      for _ in 0..<steps {
+        let (x, y) = data[it % data.count]
+        it += 1
+        trainer.step(inputs: x, targets: y, batch: 32, steps: 64)
+      }
+    }
+    rep.add("kestrel", "train tokens/s (32x64, fwd+bwd+Adam)", "tok/s", work: Double(steps * 2048), times: train)
+    rep.add(
+      "kestrel", "sampling chars/s (batch 1, 500 chars)", "char/s", work: 500,
+      times: timeGeneration(model, count: 500, options: options))
+    try rep.finish()
+  }
+}
+
+/// W5: char-GPT (nanoGPT layout: 4 layers, 4 heads, 128 wide, block 128, tied), batch 16, AdamW 3e-4.
+struct W5: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "W5: char-GPT training tokens/s (16×128) and generation tokens/s (naive and KV cache).")
+  @OptionGroup var options: BenchOptions
+
+  func run() throws {
+    options.apply()
+    Random.seed(0)
+    let rep = Reporter("W5 char-GPT", options)
+    var c = TextModelConfig()
+    (c.kind, c.layers, c.width, c.heads, c.context, c.vocabulary) = (.gpt, 4, 128, 4, 128, syntheticVocabulary(128))
+    let model = makeLanguageModel(c)
+    rep.addValue("kestrel", "parameters", "", Double(model.parameterCount))
+    let trainer = TextTrainer(model, options: benchOptions(batch: 16, lr: 3e-4, beta2: 0.95, weightDecay: 0.1))
+    var rng = PRNG(seed: 0)
+    let data = (0..<8).map { _ in ((0..<2048).map { _ in rng.nextInt(128) }, (0..<2048).map { _ in rng.nextInt(128) }) }
+    var it = 0
+    let steps = 3
+    let train = timeReps(reps: options.reps, warmup: options.warmup) {
+      for _ in 0..<steps {
+        let (x, y) = data[it % data.count]
+        it += 1
+        trainer.step(inputs: x, targets: y, batch: 16, steps: 128)
+      }
+    }
+    rep.add("kestrel", "train tokens/s (16x128, fwd+bwd+AdamW)", "tok/s", work: Double(steps * 2048), times: train)
+    rep.add(
+      "kestrel", "generate (a) naive recompute, 500 tok", "tok/s", work: 500,
+      times: timeGeneration(model, count: 500, options: options, naive: true))
+    rep.add(
+      "kestrel", "generate (b) KV cache, 500 tok", "tok/s", work: 500,
+      times: timeGeneration(model, count: 500, options: options))
+    try rep.finish()
+  }
+}
