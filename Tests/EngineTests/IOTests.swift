@@ -75,8 +75,12 @@ final class IOTests: XCTestCase {
   }
 
   func testGemmSeamMatchesReferenceForAllTransposes() {
+    // General shapes, and the matrix-vector paths (m = 1 or n = 1; K = 37 exercises the SIMD tail).
+    for (m, n, k) in [(7, 5, 6), (1, 9, 37), (1, 1, 5), (9, 1, 37), (1, 300, 128)] { gemmCase(m, n, k) }
+  }
+
+  func gemmCase(_ m: Int, _ n: Int, _ k: Int) {
     var rng = PRNG(seed: 3)
-    let (m, n, k) = (7, 5, 6)
     let a = Tensor.randn([m * k], generator: &rng)
     let b = Tensor.randn([k * n], generator: &rng)
     for ta in [false, true] {
@@ -90,7 +94,7 @@ final class IOTests: XCTestCase {
           transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: ta ? m : k, b: b.ptr, ldb: tb ? k : n, c: c2.ptr,
           ldc: n)
         let d = zip(c1.toArray(), c2.toArray()).map { Swift.abs($0 - $1) }.max() ?? 1
-        XCTAssertLessThan(d, 1e-4, "transA \(ta) transB \(tb)")
+        XCTAssertLessThan(d, 1e-4, "\(m)×\(n)×\(k) transA \(ta) transB \(tb)")
       }
     }
   }

@@ -123,3 +123,23 @@ final class SequenceTests: XCTestCase {
     XCTAssertLessThanOrEqual(closeness(stepwise, full, rtol: 1e-5, atol: 1e-5), 1)
   }
 }
+
+/// The KV cache's sliding window keeps exactly the newest `window` positions, across compactions.
+final class KVCacheTests: XCTestCase {
+  func testSlidingWindowKeepsNewestPositions() {
+    let cache = KVCache(window: 4)
+    var last: (Tensor, Tensor)? = nil
+    for p in 0..<11 {
+      let k = Tensor([Float(p), Float(p) + 0.5], shape: [1, 1, 1, 2])
+      last = cache.append(k, k * 10)
+    }
+    XCTAssertEqual(cache.count, 4)
+    XCTAssertEqual(last?.0.contiguous().toArray(), [7, 7.5, 8, 8.5, 9, 9.5, 10, 10.5])
+    XCTAssertEqual(last?.1.contiguous().toArray(), [70, 75, 80, 85, 90, 95, 100, 105])
+    // A multi-position append after a reset.
+    cache.reset()
+    let many = Tensor((0..<12).map(Float.init), shape: [1, 2, 3, 2])  // 2 heads, 3 positions
+    let (k, _) = cache.append(many, many)
+    XCTAssertEqual(k.contiguous().toArray(), many.toArray())
+  }
+}

@@ -1,5 +1,6 @@
-import Engine
 import XCTest
+
+@testable import Engine
 
 final class SymmetricEigenTests: XCTestCase {
   /// A = Q diag(λ) Qᵀ with a random orthogonal Q (Gram–Schmidt) and known λ: the solver recovers λ, and
@@ -33,5 +34,17 @@ final class SymmetricEigenTests: XCTestCase {
         XCTAssertEqual(s, shifted[i * n + j], accuracy: 1e-8)
       }
     }
+  }
+}
+
+/// The fast erf behind GELU against libm's erff.
+final class FastErfTests: XCTestCase {
+  func testMatchesLibm() {
+    var worst: Float = 0
+    for i in -6000...6000 {
+      let x = Float(i) / 1000
+      worst = max(worst, abs(ferf(x) - referenceErf(x)))
+    }
+    XCTAssertLessThan(worst, 1e-6)
   }
 }

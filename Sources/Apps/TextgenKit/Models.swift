@@ -100,11 +100,11 @@ final class GPTSession: GenerationSession {
   init(_ model: GPT) {
     self.model = model
     caches = model.blocks.map { _ in KVCache(window: model.config.context) }
+    model.eval()
   }
 
   func feed(_ tokens: [Int]) -> [Float] {
-    model.eval()
-    return noGrad {
+    noGrad {
       let n = model.config.context
       var last: Tensor? = nil
       for chunkStart in stride(from: 0, to: tokens.count, by: n) {
@@ -164,11 +164,13 @@ final class RNNSession: GenerationSession {
   let model: CharRNN
   var state: RecurrentState?
 
-  init(_ model: CharRNN) { self.model = model }
+  init(_ model: CharRNN) {
+    self.model = model
+    model.eval()
+  }
 
   func feed(_ tokens: [Int]) -> [Float] {
     guard !tokens.isEmpty else { return [] }
-    model.eval()
     return noGrad {
       let (logits, s) = model.run(tokens, batch: 1, steps: tokens.count, state: state)
       state = s

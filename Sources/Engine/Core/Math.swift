@@ -10,7 +10,29 @@
 @inline(__always) func fexp(_ x: Float) -> Float { expf(x) }
 @inline(__always) func flog(_ x: Float) -> Float { logf(x) }
 @inline(__always) func ftanh(_ x: Float) -> Float { tanhf(x) }
-@inline(__always) func ferf(_ x: Float) -> Float { erff(x) }
+/// erf as a rational function of x (the approximation XLA and Eigen use for float32; max error ~1e-7 on
+/// [-4, 4], exactly ±1 beyond in float32). No library call, so loops over it vectorize; libm's erff made GELU
+/// ~15 % of a GPT training step.
+@inline(__always) func ferf(_ v: Float) -> Float {
+  let x = Swift.min(Swift.max(v, -4), 4)
+  let x2 = x * x
+  var p: Float = -2.726_142_3e-10
+  p = p * x2 + 2.770_681_4e-08
+  p = p * x2 - 2.101_024e-06
+  p = p * x2 - 5.692_506_4e-05
+  p = p * x2 - 7.349_906_3e-04
+  p = p * x2 - 2.954_600_0e-03
+  p = p * x2 - 1.609_603_3e-02
+  var q: Float = -1.456_607_2e-05
+  q = q * x2 - 2.133_740_6e-04
+  q = q * x2 - 1.682_827e-03
+  q = q * x2 - 7.373_329_2e-03
+  q = q * x2 - 1.426_473_9e-02
+  return x * p / q
+}
+
+/// libm's erff, for tests of `ferf`.
+func referenceErf(_ x: Float) -> Float { erff(x) }
 @inline(__always) func fpow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
 @inline(__always) func flog1p(_ x: Float) -> Float { log1pf(x) }
 @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }

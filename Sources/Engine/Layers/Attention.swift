@@ -2,35 +2,55 @@
 // (GPT-2 / nanoGPT layout). Legend: B = batch, T = positions, C = width, H = heads, D = C / H.
 
 /// Keys and values of one attention layer from earlier positions, so generation runs one new position
-/// at a time. When more than `window` positions are cached, the oldest are dropped (sliding window).
+/// at a time. When more than `window` positions are cached, the oldest are dropped (sliding window). The
+/// positions live in a buffer of twice the window, written in place; attention reads views of it.
 public final class KVCache {
-  public private(set) var keys: Tensor?  // (B, H, T, D)
-  public private(set) var values: Tensor?  // (B, H, T, D)
   public let window: Int
+  private var keyBuffer: Tensor?  // (B, H, 2·window, D)
+  private var valueBuffer: Tensor?
+  private var start = 0
+  public private(set) var count = 0
 
   public init(window: Int) { self.window = window }
 
-  /// Cached positions.
-  public var count: Int { keys?.shape[2] ?? 0 }
-
   /// Appends the new positions' keys and values (B, H, Tn, D); returns everything cached, at most `window`.
   func append(_ k: Tensor, _ v: Tensor) -> (Tensor, Tensor) {
-    var allK = keys.map { Tensor.concat([$0, k], axis: 2) } ?? k.contiguous()
-    var allV = values.map { Tensor.concat([$0, v], axis: 2) } ?? v.contiguous()
-    let t = allK.shape[2]
-    if t > window {
-      allK = allK.slice(axis: 2, (t - window)..<t).contiguous()
-      allV = allV.slice(axis: 2, (t - window)..<t).contiguous()
+    let tn = k.shape[2]
+    let capacity = 2 * window
+    let fits = keyBuffer.map { [$0.shape[0], $0.shape[1], $0.shape[3]] == [k.shape[0], k.shape[1], k.shape[3]] }
+    if fits != true || tn > window {
+      keyBuffer = Tensor(zeros: [k.shape[0], k.shape[1], Swift.max(capacity, tn), k.shape[3]])
+      valueBuffer = Tensor(zeros: [v.shape[0], v.shape[1], Swift.max(capacity, tn), v.shape[3]])
+      (start, count) = (0, 0)
     }
-    keys = allK
-    values = allV
-    return (allK, allV)
+    guard let kb = keyBuffer, let vb = valueBuffer else { return (k, v) }
+    if start + count + tn > kb.shape[2] {
+      // Compact: keep the newest window − Tn positions at the front.
+      let keep = Swift.min(count, window - tn)
+      let from = start + count - keep
+      noGrad {
+        for buffer in [kb, vb] {
+          let moved = buffer.slice(axis: 2, from..<(from + keep)).contiguous()
+          buffer.slice(axis: 2, 0..<keep).write(moved)
+        }
+      }
+      (start, count) = (0, keep)
+    }
+    noGrad {
+      kb.slice(axis: 2, (start + count)..<(start + count + tn)).write(k)
+      vb.slice(axis: 2, (start + count)..<(start + count + tn)).write(v)
+    }
+    count += tn
+    if count > window {
+      start += count - window
+      count = window
+    }
+    return (kb.slice(axis: 2, start..<(start + count)), vb.slice(axis: 2, start..<(start + count)))
   }
 
   /// Forgets every cached position.
   public func reset() {
-    keys = nil
-    values = nil
+    (start, count) = (0, 0)
   }
 }
 

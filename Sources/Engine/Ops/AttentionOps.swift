@@ -16,7 +16,9 @@ extension Tensor {
       "attention: q \(shape), k \(keys.shape), v \(values.shape) do not fit")
     precondition(!causal || tk >= tq, "attention: causal needs at least as many keys (\(tk)) as queries (\(tq))")
     let s = scale ?? 1 / Float(d).squareRoot()
-    let (q, k, v) = (contiguous(), keys.contiguous(), values.contiguous())
+    let q = contiguous()
+    let (k, kStride) = headMajor(keys)
+    let (v, vStride) = headMajor(values)
     let probs = Tensor(uninitializedShape: [b, h, tq, tk])  // (B, H, Tq, Tk)
     let out = Tensor(uninitializedShape: [b, h, tq, dv])  // (B, H, Tq, Dv)
     let offset = tk - tq
@@ -26,8 +28,8 @@ extension Tensor {
     Parallel.forChunks(b * h, minPerThread: perThread) { range in
       for bh in range {
         let qi = pq + bh &* tq &* d
-        let ki = pk + bh &* tk &* d
-        let vi = pv + bh &* tk &* dv
+        let ki = pk + bh &* kStride
+        let vi = pv + bh &* vStride
         let p = pp + bh &* tq &* tk
         // S (Tq, Tk) = Q Kᵀ · s
         BLAS.gemm(
@@ -72,7 +74,7 @@ extension Tensor {
             transA: true, transB: false, m: tk, n: dv, k: tq, a: p, lda: tk, b: gi, ldb: dv,
             c: pdv + bh &* tk &* dv, ldc: dv)
           BLAS.gemm(
-            transA: false, transB: true, m: tq, n: tk, k: dv, a: gi, lda: dv, b: pv + bh &* tk &* dv, ldb: dv,
+            transA: false, transB: true, m: tq, n: tk, k: dv, a: gi, lda: dv, b: pv + bh &* vStride, ldb: dv,
             c: dp, ldc: tk)
           // dS = P ⊙ (dP − Σ_j dP P), scaled by s for the logits' scale.
           for i in 0..<tq {
@@ -84,7 +86,7 @@ extension Tensor {
           }
           // dQ (Tq, D) = dS K ; dK (Tk, D) = dSᵀ Q
           BLAS.gemm(
-            transA: false, transB: false, m: tq, n: d, k: tk, a: dp, lda: tk, b: pk + bh &* tk &* d, ldb: d,
+            transA: false, transB: false, m: tq, n: d, k: tk, a: dp, lda: tk, b: pk + bh &* kStride, ldb: d,
             c: pdq + bh &* tq &* d, ldc: d)
           BLAS.gemm(
             transA: true, transB: false, m: tk, n: d, k: tq, a: dp, lda: tk, b: pq + bh &* tq &* d, ldb: d,
@@ -94,4 +96,15 @@ extension Tensor {
       return [dq, dk, dvT]
     }
   }
+}
+
+/// `x` (B, H, T, D) as a pointer base and a stride between (batch, head) blocks, each block T rows of D
+/// contiguous values: views into a larger cache buffer qualify without a copy; other layouts are copied.
+private func headMajor(_ x: Tensor) -> (Tensor, Int) {
+  let (h, t, d) = (x.shape[1], x.shape[2], x.shape[3])
+  let s = x.strides
+  if (d == 1 || s[3] == 1) && (t == 1 || s[2] == d) && (x.shape[0] == 1 || s[0] == h * s[1]) {
+    return (x, h == 1 && x.shape[0] > 1 ? s[0] : s[1])
+  }
+  return (x.contiguous(), t * d)
 }
