@@ -9,7 +9,7 @@ REF         ?= ../shared/bench/reference
 VENV        ?= .venv-ref
 PYTHON      ?= python3
 
-.PHONY: all deps build release demo test lint format bench bench-venv clean
+.PHONY: all deps build release demo test lint format bench bench-venv equal-time clean
 
 all: build
 
@@ -25,11 +25,18 @@ release: deps
 DEMO_DB      = .data/recommend.sqlite
 
 demo: release
+	@mkdir -p .data
 	@echo "== Engine library example (Sources/Apps/kestrel-example): an MLP learns two spirals"
 	$(RELEASE_BIN)/kestrel-example
 	@echo "== classify: EfficientNet-Lite0 on the sample photos, and the MNIST model on a photo of a digit"
 	$(RELEASE_BIN)/classify assets/samples/chelsea.png assets/samples/coffee.png
 	$(RELEASE_BIN)/classify --model mnist --top 3 assets/samples/digit-7.png
+	@echo "== textgen: the shipped Chinese GPT continues a prime (streamed), then the Shakespeare model"
+	$(RELEASE_BIN)/textgen --prime "深度学习" --length 200 --seed 1
+	$(RELEASE_BIN)/textgen --model shakespeare --prime "ROMEO:" --length 300 --seed 1
+	@echo "== gan: 64 digits from the shipped MNIST generator, and a latent interpolation"
+	$(RELEASE_BIN)/gan sample --n 64 --seed 1 --out .data/gan-samples.png
+	$(RELEASE_BIN)/gan interpolate --from-seed 3 --to-seed 8 --steps 10 --spherical --out .data/gan-interpolation.png
 	@echo "== rl-drive: the shipped agent drives 3 laps (headless here; --render opens a window)"
 	$(RELEASE_BIN)/rl-drive --track assets/tracks/kidney.track
 	$(RELEASE_BIN)/rl-drive train --env gridworld --algo value-iteration
@@ -56,11 +63,15 @@ test: lint
 # The reference scripts need torch, threadpoolctl and gymnasium in a venv (see $(REF)/README.md).
 bench-venv:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
-	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas" 2>/dev/null || \
-	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas
+	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas, safetensors, PIL" 2>/dev/null || \
+	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas safetensors pillow
 
 bench: release bench-venv
 	$(VENV)/bin/python Tests/Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
+
+# textgen equal-time comparison: W5 config on Shakespeare, 10 minutes in PyTorch and in Kestrel side by side.
+equal-time: release bench-venv
+	$(VENV)/bin/python Tests/Benchmarks/equal_time_w5.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time
 
 clean:
 	rm -rf .build

@@ -119,6 +119,12 @@ final class GANTests: XCTestCase {
     XCTAssertEqual(
       resumed.optD.stateTensors()["exp_avg_sq.down1.weight"]?.toArray(),
       trainer.optD.stateTensors()["exp_avg_sq.down1.weight"]?.toArray())
+    // A networks-only file (what `gan train` writes to OUT and what is shipped) cannot resume training.
+    try saveGAN(trainer, history: [record], optimizers: false, to: dir + "/small.safetensors")
+    let small = try LoadedGAN(path: dir + "/small.safetensors")
+    XCTAssertThrowsError(try small.restoreOptimizers(into: GANTrainer(small.pair))) {
+      XCTAssertTrue("\($0)".contains("holds no optimizer state"), "\($0)")
+    }
     // A file with only the generator's tensors is refused with a one-line reason.
     let gOnly = try Checkpoint(model: trainer.pair.generator, config: c)
     var renamed = gOnly

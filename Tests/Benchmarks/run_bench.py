@@ -117,6 +117,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--data", default=".data", help="where MovieLens-100k is fetched (never committed)")
+    ap.add_argument("--only", default="", help="comma-separated subset (e.g. w4,w5,w7): run and report only these")
     args = ap.parse_args()
 
     os.makedirs(args.results, exist_ok=True)
@@ -127,23 +128,38 @@ def main():
     py = sys.executable
     bench = os.path.join(args.bin, "kestrel-bench")
     rss = {"kestrel": [], "torch": []}
+    only = set(filter(None, args.only.split(",")))
+
+    def want(name):
+        return not only or name in only
+
     for r in range(args.rounds):
         print(f"=== round {r + 1}/{args.rounds}", flush=True)
-        run([py, os.path.join(args.ref, "w1_gemm.py"), "--thread-list", "2", "--json", raw], log)
-        run([bench, "w1", "--json", raw], log)
-        rss["torch"].append(run([py, os.path.join(args.ref, "w2_mnist_cnn.py"), "--json", raw], log))
-        rss["kestrel"].append(run([bench, "w2", "--json", raw], log))
-        run([py, os.path.join(args.ref, "w3_cifar_cnn.py"), "--json", raw], log)
-        run([bench, "w3", "--json", raw], log)
-        x1_torch(py, args, raw, log)
-        run([bench, "x1", "--json", raw], log)
-        run([py, os.path.join(args.ref, "w8_dqn.py"), "--json", raw], log)
-        run([bench, "w8a", "--json", raw], log)
-        run([bench, "env", "--json", raw], log)
-        run([py, os.path.join(args.ref, "w9_matrix_factorization.py"), "--json", raw], log)
-        run([bench, "w9", "--json", raw], log)
+        if want("w1"):
+            run([py, os.path.join(args.ref, "w1_gemm.py"), "--thread-list", "2", "--json", raw], log)
+            run([bench, "w1", "--json", raw], log)
+        if want("w2"):
+            rss["torch"].append(run([py, os.path.join(args.ref, "w2_mnist_cnn.py"), "--json", raw], log))
+            rss["kestrel"].append(run([bench, "w2", "--json", raw], log))
+        if want("w3"):
+            run([py, os.path.join(args.ref, "w3_cifar_cnn.py"), "--json", raw], log)
+            run([bench, "w3", "--json", raw], log)
+        for w, script in (("w4", "w4_char_lstm.py"), ("w5", "w5_char_gpt.py"), ("w7", "w7_dcgan.py")):
+            if want(w):
+                run([py, os.path.join(args.ref, script), "--json", raw], log)
+                run([bench, w, "--json", raw], log)
+        if want("x1"):
+            x1_torch(py, args, raw, log)
+            run([bench, "x1", "--json", raw], log)
+        if want("w8"):
+            run([py, os.path.join(args.ref, "w8_dqn.py"), "--json", raw], log)
+            run([bench, "w8a", "--json", raw], log)
+            run([bench, "env", "--json", raw], log)
+        if want("w9"):
+            run([py, os.path.join(args.ref, "w9_matrix_factorization.py"), "--json", raw], log)
+            run([bench, "w9", "--json", raw], log)
     rs = rows(raw)
-    quality = recommender_quality(args, py, log)
+    quality = recommender_quality(args, py, log) if want("w9") else {}
 
     lines = []
     add = lines.append
@@ -166,34 +182,56 @@ def main():
         add(f"| {workload} | {metric} | {fmt.format(ours)} | {fmt.format(ref)} ({ref_name}) | {ratio:.2f}x | "
             f"{target[0]} | {'yes' if ok else 'NO'} |")
 
-    for n in (256, 512, 1024, 2048):
+    for n in (256, 512, 1024, 2048) if want("w1") else ():
         m = f"sgemm n={n} GFLOP/s"
         ours = median_of(rs, "kestrel Tensor.matmul", m)
         row("W1 GEMM", f"GFLOP/s n={n}", ours, "cblas_sgemm direct",
             median_of(rs, "OpenBLAS cblas_sgemm (direct)", m), ("≥ 0.95x direct OpenBLAS", 0.95, ">="))
-    for n in (256, 512, 1024, 2048):
+    for n in (256, 512, 1024, 2048) if want("w1") else ():
         m = f"sgemm n={n} GFLOP/s"
         ours = median_of(rs, "kestrel Tensor.matmul", m)
         row("W1 GEMM", f"GFLOP/s n={n}", ours, "numpy", median_of(rs, "numpy", m), ("context", 0, ">="))
         row("W1 GEMM", f"GFLOP/s n={n}", ours, "torch", median_of(rs, "torch", m), ("context", 0, ">="))
     for m, label in (("train images/s (batch 64, fwd+bwd+Adam)", "train img/s (batch 64)"),
-                     ("inference images/s (batch 256, no_grad)", "inference img/s (batch 256)")):
+                     ("inference images/s (batch 256, no_grad)", "inference img/s (batch 256)")) if want("w2") else ():
         row("W2 MNIST CNN", label, median_of(rs, "kestrel", m, "W2 MNIST CNN"), "torch",
             median_of(rs, "torch", m, "W2 MNIST CNN"),
             ("≥ 1x PyTorch", 1.0, ">="))
-    row("W2 MNIST CNN", "peak RSS of the whole process (MiB, lower is better)", statistics.median(rss["kestrel"]),
-        "torch", statistics.median(rss["torch"]), ("reported", 1e9, "<="))
+    if want("w2"):
+        row("W2 MNIST CNN", "peak RSS of the whole process (MiB, lower is better)", statistics.median(rss["kestrel"]),
+            "torch", statistics.median(rss["torch"]), ("reported", 1e9, "<="))
     for m, label in (("train images/s (batch 64, fwd+bwd+Adam)", "train img/s (batch 64)"),
-                     ("inference images/s (batch 256, no_grad)", "inference img/s (batch 256)")):
+                     ("inference images/s (batch 256, no_grad)", "inference img/s (batch 256)")) if want("w3") else ():
         row("W3 CIFAR CNN", label, median_of(rs, "kestrel", m, "W3 CIFAR CNN"), "torch",
             median_of(rs, "torch", m, "W3 CIFAR CNN"), ("≥ 1x PyTorch", 1.0, ">="))
-    row("X1 EfficientNet-Lite0", "batch-1 latency (s, lower is better)",
-        median_of(rs, "kestrel", "batch-1 latency: seconds"), "torch", median_of(rs, "torch", "batch-1 latency: seconds"),
-        ("faster than PyTorch", 1.0, "<="), fmt="{:.4f}")
-    row("X1 EfficientNet-Lite0", "batch-32 img/s", median_of(rs, "kestrel", "batch-32 images/s"), "torch",
-        median_of(rs, "torch", "batch-32 images/s"), ("faster than PyTorch", 1.0, ">="))
+    if want("w4"):
+        m = "train tokens/s (32x64, fwd+bwd+Adam)"
+        row("W4 char-LSTM", "train tok/s (32x64)", median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
+            ("≥ 1x PyTorch", 1.0, ">="))
+        m = "sampling chars/s (batch 1, 500 chars)"
+        row("W4 char-LSTM", "sampling char/s (batch 1)", median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
+            ("≥ 3x PyTorch", 3.0, ">="))
+    if want("w5"):
+        m = "train tokens/s (16x128, fwd+bwd+AdamW)"
+        for attn in ("sdpa", "manual"):
+            row("W5 char-GPT", "train tok/s (16x128)", median_of(rs, "kestrel", m), f"torch {attn}",
+                median_of(rs, f"torch ({attn} attention)", m), ("≥ 1x PyTorch", 1.0, ">="))
+        for m, label, target in (("generate (b) KV cache, 500 tok", "generate tok/s, KV cache", ("≥ 3x PyTorch KV cache", 3.0, ">=")),
+                                 ("generate (a) naive recompute, 500 tok", "generate tok/s, naive recompute", ("context", 0, ">="))):
+            best_ref = max(filter(None, [median_of(rs, f"torch ({a} attention)", m) for a in ("sdpa", "manual")]), default=None)
+            row("W5 char-GPT", label, median_of(rs, "kestrel", m), "torch, faster attention", best_ref, target)
+    if want("w7"):
+        m = "train iterations/s (D step + G step, batch 64)"
+        row("W7 DCGAN", "train it/s (batch 64)", median_of(rs, "kestrel", m, "W7 DCGAN"), "torch",
+            median_of(rs, "torch", m, "W7 DCGAN"), ("≥ 1x PyTorch", 1.0, ">="))
+    if want("x1"):
+        row("X1 EfficientNet-Lite0", "batch-1 latency (s, lower is better)",
+            median_of(rs, "kestrel", "batch-1 latency: seconds"), "torch",
+            median_of(rs, "torch", "batch-1 latency: seconds"), ("faster than PyTorch", 1.0, "<="), fmt="{:.4f}")
+        row("X1 EfficientNet-Lite0", "batch-32 img/s", median_of(rs, "kestrel", "batch-32 images/s"), "torch",
+            median_of(rs, "torch", "batch-32 images/s"), ("faster than PyTorch", 1.0, ">="))
     m = "CartPole-v1 env steps/s (random actions)"
-    for fw in ("gymnasium make()", "gymnasium unwrapped"):
+    for fw in ("gymnasium make()", "gymnasium unwrapped") if want("w8") else ():
         row("W8 CartPole env", "steps/s (random actions)", median_of(rs, "kestrel CartPole", m), fw, median_of(rs, fw, m),
             ("≥ 50x Gymnasium", 50.0, ">="))
     track_rate = median_of(rs, "kestrel track driving", "track env steps/s (9 rays, random actions)")
@@ -201,12 +239,13 @@ def main():
         add(f"| Track driving env | steps/s (9 rays, random actions) | {track_rate:,.0f} | | | ≥ 200,000 | "
             f"{'yes' if track_rate >= 200_000 else 'NO'} |")
     m = "(a) DQN updates/s (batch 64, update only)"
-    row("W8a DQN", "updates/s (update only)", median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
-        ("≥ 3x PyTorch", 3.0, ">="))
+    if want("w8"):
+        row("W8a DQN", "updates/s (update only)", median_of(rs, "kestrel", m), "torch", median_of(rs, "torch", m),
+            ("≥ 3x PyTorch", 3.0, ">="))
     for m, fw, label in (("20-epoch fit: seconds", "surprise.SVD", "biased-MF 20-epoch fit (s, lower is better)"),
                          ("top-10 for all 943 users: seconds", "numpy (surprise factors)", "top-10 all users from MF factors (s)"),
                          ("15-iteration fit: seconds", "implicit ALS (CG)", "ALS 15-iteration fit (s)"),
-                         ("top-10 for all 943 users: seconds", "implicit ALS", "ALS top-10 all users (s)")):
+                         ("top-10 for all 943 users: seconds", "implicit ALS", "ALS top-10 all users (s)")) if want("w9") else ():
         ours_fw = {"surprise.SVD": "kestrel SVD", "numpy (surprise factors)": "kestrel (SVD factors)",
                    "implicit ALS (CG)": "kestrel ALS (CG)", "implicit ALS": "kestrel ALS"}[fw]
         ours, ref = median_of(rs, ours_fw, m), median_of(rs, fw, m)
@@ -227,7 +266,7 @@ def main():
     add("Commands: `make bench` (all of the above); one workload: `.build/release/kestrel-bench w2 --reps 7` "
         "beside `python ../shared/bench/reference/w2_mnist_cnn.py`.")
     extra = os.path.join(HERE, "training-results.md")
-    if os.path.exists(extra):
+    if os.path.exists(extra) and not only:
         lines.append("")
         lines.append(open(extra).read().rstrip())
     text = "\n".join(lines) + "\n"

@@ -32,9 +32,11 @@ public func ganCheckpointPath(_ nameOrPath: String, assets: String) throws -> St
   return nameOrPath
 }
 
-/// Saves both networks and, for resuming, both optimizers' state and the history, atomically in one file.
+/// Saves both networks and the history atomically in one file; with `optimizers`, also both optimizers' state
+/// (for resuming; about 4× larger).
 public func saveGAN(
-  _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], to path: String
+  _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], optimizers: Bool = true,
+  to path: String
 ) throws {
   var meta = metadata
   meta["kestrel.kind"] = "gan"
@@ -44,8 +46,10 @@ public func saveGAN(
   meta["kestrel.optD_step"] = "\(trainer.optD.stepCount)"
   meta["kestrel.train_options"] = String(decoding: try JSONEncoder().encode(trainer.options), as: UTF8.self)
   var ckpt = try Checkpoint(model: trainer.pair, config: trainer.pair.config, metadata: meta)
-  for (k, v) in trainer.optG.stateTensors() { ckpt.extras["optG/" + k] = v }
-  for (k, v) in trainer.optD.stateTensors() { ckpt.extras["optD/" + k] = v }
+  if optimizers {
+    for (k, v) in trainer.optG.stateTensors() { ckpt.extras["optG/" + k] = v }
+    for (k, v) in trainer.optD.stateTensors() { ckpt.extras["optD/" + k] = v }
+  }
   try ckpt.save(to: path)
 }
 
@@ -88,6 +92,9 @@ public struct LoadedGAN {
         uniqueKeysWithValues: checkpoint.extras.filter { $0.key.hasPrefix(prefix) }.map {
           (String($0.key.dropFirst(prefix.count)), $0.value)
         })
+    }
+    guard checkpoint.extras.keys.contains(where: { $0.hasPrefix("optG/") }) else {
+      throw FileError(path, "holds no optimizer state (a networks-only file); resume from the .last.safetensors file")
     }
     do {
       try trainer.optG.loadStateTensors(part("optG/"))

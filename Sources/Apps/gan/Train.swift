@@ -10,8 +10,9 @@ struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Trains a DCGAN (generator and discriminator, checkpointed together).",
     discussion: """
-      Writes OUT (both networks and both optimizers, after every epoch, atomically), OUT.metrics.csv,
-      OUT.epoch-NNN.png (64 samples from fixed noise, the same every epoch) and OUT.curve.png.
+      After every epoch, atomically: OUT (both networks), OUT.last.safetensors (both networks and both optimizers,
+      for --resume), OUT.metrics.csv and OUT.epoch-NNN.png (64 samples from fixed noise, the same every epoch);
+      at the end OUT.curve.png.
       Example: gan train --dataset mnist --epochs 20 --out mnist-dcgan.safetensors
       """)
   @OptionGroup var data: DataOptions
@@ -26,7 +27,7 @@ struct Train: ParsableCommand {
   @Option(help: "Stop each epoch after N iterations (quick runs).") var maxSteps: Int?
   @Option(help: "Random seed (init, shuffling, noise).") var seed: UInt64 = 0
   @Option(help: "Checkpoint path.") var out = "gan.safetensors"
-  @Flag(help: "Continue from OUT (both networks, optimizers and history).") var resume = false
+  @Flag(help: "Continue from OUT.last.safetensors (both networks, optimizers and history).") var resume = false
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive (got \(epochs))") }
@@ -55,7 +56,7 @@ struct Train: ParsableCommand {
     var trainer: GANTrainer
     var history: [GANEpochRecord] = []
     if resume {
-      let saved = try ModelOptions.parse(["--model", out]).load()
+      let saved = try ModelOptions.parse(["--model", out + ".last.safetensors"]).load()
       let c = saved.pair.config
       guard c.channels == set.channels, c.size == set.size else {
         throw AppError(
@@ -63,9 +64,9 @@ struct Train: ParsableCommand {
         )
       }
       trainer = GANTrainer(saved.pair, options: options)
-      try saved.restoreOptimizers(into: trainer)
+      do { try saved.restoreOptimizers(into: trainer) } catch { throw AppError("\(error)") }
       history = saved.history
-      printLine("Resuming after epoch \(history.count) from \(out)")
+      printLine("Resuming after epoch \(history.count) from \(out).last.safetensors")
       guard history.count < epochs else {
         printLine("already trained for \(history.count) epochs (--epochs \(epochs)); nothing to do")
         return
@@ -100,8 +101,9 @@ struct Train: ParsableCommand {
       history.append(record)
       let grid = out + ".epoch-" + String(format: "%03d", epoch + 1) + ".png"
       try imageGrid(generate(pair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
-      try saveGAN(
-        trainer, history: history, metadata: ["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset], to: out)
+      let meta = ["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset]
+      try saveGAN(trainer, history: history, metadata: meta, to: out + ".last.safetensors")
+      try saveGAN(trainer, history: history, metadata: meta, optimizers: false, to: out)
       metrics.log([
         "epoch": Double(record.epoch), "loss_D": record.lossD, "loss_G": record.lossG, "D_x": record.dReal,
         "D_G_z": record.dFake, "seconds": seconds,

@@ -55,14 +55,31 @@ extension Tensor {
           ]
         }
     }
-    return unaryKernel(self) { x in 0.5 * x * (1 + ferf(x * 0.707_106_78)) }.recording("gelu", [self]) { g in
-      [
-        binaryKernel(g, self, op: "gelu_backward") { gv, x in
-          let cdf = 0.5 * (1 + ferf(x * 0.707_106_78))
-          let pdf = fexp(-0.5 * x * x) * 0.398_942_28  // 1/sqrt(2pi)
-          return gv * (cdf + x * pdf)
+    // Exact GELU costs ~20 cycles per element (a rational erf), so large tensors are split across threads;
+    // each chunk runs an inlined loop.
+    let x = contiguous()
+    let n = count
+    let out = Tensor(uninitializedShape: shape)
+    nonisolated(unsafe) let (px, po) = (x.ptr, out.ptr)
+    Parallel.forChunks(n, minPerThread: 1 << 15) { r in
+      for i in r {
+        let v = px[i]
+        po[i] = 0.5 * v * (1 + ferf(v * 0.707_106_78))
+      }
+    }
+    return out.recording("gelu", [self]) { g in
+      let gc = g.contiguous()
+      let dx = Tensor(uninitializedShape: x.shape)
+      nonisolated(unsafe) let (pg, pd, px) = (gc.ptr, dx.ptr, x.ptr)
+      Parallel.forChunks(n, minPerThread: 1 << 15) { r in
+        for i in r {
+          let v = px[i]
+          let cdf = 0.5 * (1 + ferf(v * 0.707_106_78))
+          let pdf = fexp(-0.5 * v * v) * 0.398_942_28  // 1/sqrt(2pi)
+          pd[i] = pg[i] * (cdf + v * pdf)
         }
-      ]
+      }
+      return [dx]
     }
   }
 }

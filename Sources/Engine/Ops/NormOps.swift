@@ -129,22 +129,27 @@ extension Tensor {
     if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) does not match last dim \(d)") }
     let x = contiguous()
     let out = Tensor(uninitializedShape: shape)  // (R, D)
-    var meanV = [Float](repeating: 0, count: rows)
-    var invStd = [Float](repeating: 0, count: rows)
-    let pw = weight?.contiguous().ptr
-    let pb = bias?.contiguous().ptr
-    for r in 0..<rows {
-      let src = x.ptr + r &* d
-      let dst = out.ptr + r &* d
-      var mu: Float = 0
-      for j in 0..<d { mu += src[j] }
-      mu /= Float(d)
-      var v: Float = 0
-      for j in 0..<d { v += (src[j] - mu) * (src[j] - mu) }
-      let inv = 1 / (v / Float(d) + eps).squareRoot()
-      meanV[r] = mu
-      invStd[r] = inv
-      for j in 0..<d { dst[j] = (src[j] - mu) * inv * (pw?[j] ?? 1) + (pb?[j] ?? 0) }
+    let stats = Tensor(uninitializedShape: [rows, 2])  // (R, 2): mean, 1/std
+    let ones = Tensor(repeating: 1, shape: [d])
+    let zeros = Tensor(zeros: [d])
+    let wt = weight?.contiguous() ?? ones
+    let bt = bias?.contiguous() ?? zeros
+    nonisolated(unsafe) let (px, po, ps, pw, pb) = (x.ptr, out.ptr, stats.ptr, wt.ptr, bt.ptr)
+    let rowsPerThread = Swift.max(1, (1 << 14) / Swift.max(d, 1))
+    Parallel.forChunks(rows, minPerThread: rowsPerThread) { range in
+      for r in range {
+        let src = px + r &* d
+        let dst = po + r &* d
+        var mu: Float = 0
+        for j in 0..<d { mu += src[j] }
+        mu /= Float(d)
+        var v: Float = 0
+        for j in 0..<d { v += (src[j] - mu) * (src[j] - mu) }
+        let inv = 1 / (v / Float(d) + eps).squareRoot()
+        ps[2 &* r] = mu
+        ps[2 &* r &+ 1] = inv
+        for j in 0..<d { dst[j] = (src[j] - mu) * inv * pw[j] + pb[j] }
+      }
     }
     var inputs = [self]
     if let weight { inputs.append(weight) }
@@ -154,27 +159,43 @@ extension Tensor {
       let dx = Tensor(uninitializedShape: shape)
       var dw = [Float](repeating: 0, count: d)
       var db = [Float](repeating: 0, count: d)
-      for r in 0..<rows {
-        let src = x.ptr + r &* d
-        let gs = gc.ptr + r &* d
-        let dd = dx.ptr + r &* d
-        let mu = meanV[r]
-        let inv = invStd[r]
-        var a: Float = 0  // Σ dx̂
-        var b: Float = 0  // Σ dx̂·x̂
-        for j in 0..<d {
-          let xh = (src[j] - mu) * inv
-          let dxh = gs[j] * (pw?[j] ?? 1)
-          a += dxh
-          b += dxh * xh
-          dw[j] += gs[j] * xh
-          db[j] += gs[j]
+      nonisolated(unsafe) let (pg, pd, px, ps, pw) = (gc.ptr, dx.ptr, x.ptr, stats.ptr, wt.ptr)
+      let lock = SpinLock()
+      Parallel.forChunks(rows, minPerThread: rowsPerThread) { range in
+        // Per-chunk partial sums of dW and dB, added under the lock at the end.
+        var pdw = [Float](repeating: 0, count: d)
+        var pdb = [Float](repeating: 0, count: d)
+        pdw.withUnsafeMutableBufferPointer { lw in
+          pdb.withUnsafeMutableBufferPointer { lb in
+            for r in range {
+              let src = px + r &* d
+              let gs = pg + r &* d
+              let dd = pd + r &* d
+              let mu = ps[2 &* r]
+              let inv = ps[2 &* r &+ 1]
+              var a: Float = 0  // Σ dx̂
+              var b: Float = 0  // Σ dx̂·x̂
+              for j in 0..<d {
+                let xh = (src[j] - mu) * inv
+                let dxh = gs[j] * pw[j]
+                a += dxh
+                b += dxh * xh
+                lw[j] += gs[j] * xh
+                lb[j] += gs[j]
+              }
+              let k = inv / Float(d)
+              for j in 0..<d {
+                let xh = (src[j] - mu) * inv
+                dd[j] = k * (Float(d) * gs[j] * pw[j] - a - xh * b)
+              }
+            }
+          }
         }
-        let k = inv / Float(d)
-        for j in 0..<d {
-          let xh = (src[j] - mu) * inv
-          let dxh = gs[j] * (pw?[j] ?? 1)
-          dd[j] = k * (Float(d) * dxh - a - xh * b)
+        lock.withLock {
+          for j in 0..<d {
+            dw[j] += pdw[j]
+            db[j] += pdb[j]
+          }
         }
       }
       var result: [Tensor?] = [dx]
