@@ -47,4 +47,15 @@ final class FastErfTests: XCTestCase {
     }
     XCTAssertLessThan(worst, 1e-6)
   }
+
+  func testFastTanhMatchesLibm() {
+    var worst: Float = 0
+    for i in -12000...12000 {
+      let x = Float(i) / 1000
+      worst = max(worst, abs(ftanh(x) - referenceTanh(x)))
+    }
+    XCTAssertLessThan(worst, 1e-6)
+    XCTAssertEqual(ftanh(50), 1, accuracy: 1e-6)
+    XCTAssertEqual(ftanh(-50), -1, accuracy: 1e-6)
+  }
 }
