@@ -102,9 +102,7 @@ struct W5: ParsableCommand {
       }
     }
     rep.add("kestrel", "train tokens/s (16x128, fwd+bwd+AdamW)", "tok/s", work: Double(steps * 2048), times: train)
-    // Generation is measured as the app runs it: on a model without gradient buffers. (With the last step's
-    // gradients still allocated, KV-cache generation measured ~4x slower; cause not yet understood.)
-    model.zeroGrad()
+    model.zeroGrad()  // generation as the app runs it: a model without gradient buffers
     rep.add(
       "kestrel", "generate (a) naive recompute, 500 tok", "tok/s", work: 500,
       times: timeGeneration(model, count: 500, options: options, naive: true))

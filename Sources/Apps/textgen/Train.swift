@@ -194,7 +194,7 @@ struct Train: ParsableCommand {
 
   /// A short sample from the start of the validation text (fixed seed).
   func sample(_ lm: any LanguageModel, corpus: Corpus) -> String {
-    lm.zeroGrad()  // the next step recomputes them; generation is several times faster without them
+    lm.zeroGrad()  // frees the gradient buffers while sampling; the next step recomputes them
     var text: [Int] = []
     var options = SamplingOptions()
     options.temperature = 0.8
