@@ -6,12 +6,15 @@ import XCTest
 
 /// Tier (b): outputs and gradients against PyTorch (Tests/Fixtures/make_engine_fixtures.py wrote the file).
 final class GoldenTests: XCTestCase {
-  nonisolated(unsafe) static let golden: [String: Tensor] = {
-    guard let url = Bundle.module.url(forResource: "golden", withExtension: "safetensors", subdirectory: "Fixtures"),
+  nonisolated(unsafe) static let golden = fixtureTensors("golden")
+
+  /// The tensors of `Fixtures/<name>.safetensors` in this test bundle (empty when missing: tests then fail by name).
+  static func fixtureTensors(_ name: String) -> [String: Tensor] {
+    guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures"),
       let file = try? SafeTensors.read(url.path)
     else { return [:] }
     return file.tensors
-  }()
+  }
 
   func t(_ name: String) throws -> Tensor {
     guard let v = Self.golden[name] else { throw StateError("fixture tensor \(name) missing") }

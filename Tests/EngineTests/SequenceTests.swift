@@ -7,13 +7,7 @@ import XCTest
 /// RNN / GRU / LSTM and causal attention: PyTorch goldens (Tests/Fixtures/make_sequence_fixtures.py),
 /// finite-difference gradient checks, and KV-cache equivalence.
 final class SequenceTests: XCTestCase {
-  nonisolated(unsafe) static let golden: [String: Tensor] = {
-    guard
-      let url = Bundle.module.url(forResource: "golden-seq", withExtension: "safetensors", subdirectory: "Fixtures"),
-      let file = try? SafeTensors.read(url.path)
-    else { return [:] }
-    return file.tensors
-  }()
+  nonisolated(unsafe) static let golden = GoldenTests.fixtureTensors("golden-seq")
 
   func t(_ name: String) throws -> Tensor {
     guard let v = Self.golden[name] else { throw StateError("fixture tensor \(name) missing") }

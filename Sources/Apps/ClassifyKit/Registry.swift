@@ -31,14 +31,7 @@ public func loadClassifier(_ nameOrPath: String, assets: String) throws -> Loade
     let labels = try lines(of: assets + "/efficientnet-lite0/imagenet1k_labels.txt")
     return LoadedClassifier(name: nameOrPath, network: net, labels: labels) { imagenetInput($0) }
   }
-  var path = nameOrPath
-  if let shipped = shippedModels.first(where: { $0.name == nameOrPath }) {
-    path = assets + "/" + shipped.file
-  } else if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".safetensors") {
-    throw FileError(
-      nameOrPath, "unknown model; available: \(shippedModels.map(\.name).joined(separator: ", ")), or a checkpoint path"
-    )
-  }
+  let path = try resolveModelPath(nameOrPath, shipped: shippedModels, assets: assets)
   let ckpt = try Checkpoint.load(from: path)
   let config: ClassifierConfig
   do { config = try ckpt.config(ClassifierConfig.self) } catch {

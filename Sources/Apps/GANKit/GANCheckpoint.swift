@@ -24,12 +24,7 @@ public struct GANEpochRecord: Codable, Sendable {
 
 /// Resolves a shipped name or a checkpoint path to a file path.
 public func ganCheckpointPath(_ nameOrPath: String, assets: String) throws -> String {
-  if let shipped = shippedGANs.first(where: { $0.name == nameOrPath }) { return assets + "/" + shipped.file }
-  guard nameOrPath.contains("/") || nameOrPath.hasSuffix(".safetensors") else {
-    throw FileError(
-      nameOrPath, "unknown model; available: \(shippedGANs.map(\.name).joined(separator: ", ")), or a checkpoint path")
-  }
-  return nameOrPath
+  try resolveModelPath(nameOrPath, shipped: shippedGANs, assets: assets)
 }
 
 /// Saves both networks and the history atomically in one file; with `optimizers`, also both optimizers' state

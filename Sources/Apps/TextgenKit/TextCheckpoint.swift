@@ -29,14 +29,7 @@ public struct LoadedTextModel {
 
   /// Loads a shipped model by name or a `textgen train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
-    var path = nameOrPath
-    if let shipped = shippedTextModels.first(where: { $0.name == nameOrPath }) {
-      path = assets + "/" + shipped.file
-    } else if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".safetensors") {
-      throw FileError(
-        nameOrPath,
-        "unknown model; available: \(shippedTextModels.map(\.name).joined(separator: ", ")), or a checkpoint path")
-    }
+    let path = try resolveModelPath(nameOrPath, shipped: shippedTextModels, assets: assets)
     let ckpt = try Checkpoint.load(from: path)
     guard ckpt.metadata["kestrel.kind"] == "textgen" else {
       throw FileError(path, "not a textgen checkpoint (written by another app or model type)")
