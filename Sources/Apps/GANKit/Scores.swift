@@ -14,14 +14,13 @@ public struct FeatureStatistics: Sendable {
 
   /// Statistics of `features` (N, D), N ≥ 2.
   public init(_ features: Tensor) {
-    let (n, d) = (features.shape[0], features.shape[1])
+    let n = features.shape[0]
     precondition(n >= 2, "FeatureStatistics: need at least 2 samples")
     let mu = noGrad { features.mean(axis: 0) }  // (D)
     let centered = noGrad { features - mu }  // (N, D)
     let cov = noGrad { centered.transposed().matmul(centered) }  // (D, D)
     mean = mu.toArray().map(Double.init)
     covariance = cov.toArray().map { Double($0) / Double(n - 1) }
-    _ = d
   }
 
   public init(mean: [Double], covariance: [Double]) {

@@ -89,29 +89,23 @@ public func meanLoss(
   model.eval()
   let t = min(model.config.context, tokens.count - 1)
   guard t >= 1 else { return .nan }
+  // Window starts: random (as the trainer samples them) or consecutive; then the same batched loss either way.
+  var starts: [Int]
+  if let batches {
+    var rng = PRNG(seed: seed)
+    starts = (0..<(batches * batchSize)).map { _ in rng.nextInt(tokens.count - t) }
+  } else {
+    starts = Array(stride(from: 0, to: tokens.count - t, by: t))
+  }
   return noGrad {
     var total = 0.0
-    var count = 0
-    if let batches {
-      var rng = PRNG(seed: seed)
-      for _ in 0..<batches {
-        let (x, y) = TextTrainer.sampleWindows(tokens, batch: batchSize, steps: t, rng: &rng)
-        let loss = model.logits(x, batch: batchSize, steps: t).reshaped([batchSize * t, -1]).crossEntropy(targets: y)
-        total += Double(loss.item) * Double(x.count)
-        count += x.count
-      }
-    } else {
-      var starts = Array(stride(from: 0, to: tokens.count - t, by: t))
-      while !starts.isEmpty {
-        let rows = Array(starts.prefix(batchSize))
-        starts.removeFirst(rows.count)
-        let x = rows.flatMap { tokens[$0..<($0 + t)] }
-        let y = rows.flatMap { tokens[($0 + 1)..<($0 + t + 1)] }
-        let loss = model.logits(x, batch: rows.count, steps: t).reshaped([rows.count * t, -1]).crossEntropy(targets: y)
-        total += Double(loss.item) * Double(x.count)
-        count += x.count
-      }
+    for first in stride(from: 0, to: starts.count, by: batchSize) {
+      let rows = starts[first..<min(first + batchSize, starts.count)]
+      let x = rows.flatMap { tokens[$0..<($0 + t)] }
+      let y = rows.flatMap { tokens[($0 + 1)..<($0 + t + 1)] }
+      let loss = model.logits(x, batch: rows.count, steps: t).reshaped([rows.count * t, -1]).crossEntropy(targets: y)
+      total += Double(loss.item) * Double(x.count)
     }
-    return total / Double(max(count, 1))
+    return total / Double(max(starts.count * t, 1))
   }
 }

@@ -57,25 +57,14 @@ public struct Corpus {
 
   /// Reads `path`. Fails with the byte offset and line of the first invalid UTF-8 sequence, on NUL bytes
   /// (binary files), and on empty files. The last `validationFraction` of the text is the validation split.
-  public init(path: String, vocabulary: Vocabulary? = nil, validationFraction: Double = 0.1) throws {
-    try self.init(text: try readText(path), path: path, vocabulary: vocabulary, validationFraction: validationFraction)
+  public init(path: String, validationFraction: Double = 0.1) throws {
+    try self.init(text: try readText(path), path: path, validationFraction: validationFraction)
   }
 
-  /// A corpus from text already in memory.
-  public init(
-    text: String, path: String = "<text>", vocabulary: Vocabulary? = nil, validationFraction: Double = 0.1
-  )
-    throws
-  {
-    let vocab = vocabulary ?? Vocabulary(text: text)
-    let (tokens, unknown) = vocab.encode(text)
-    if !unknown.isEmpty && vocabulary != nil {
-      let shown = Array(Set(unknown.map(\.value))).sorted().prefix(5).compactMap(Unicode.Scalar.init)
-      throw FileError(
-        path,
-        "\(unknown.count) characters are not in the model's vocabulary (e.g. \(shown.map(Vocabulary.describe).joined(separator: ", ")))"
-      )
-    }
+  /// A corpus from text already in memory; its vocabulary is the text's own characters.
+  public init(text: String, path: String = "<text>", validationFraction: Double = 0.1) throws {
+    let vocab = Vocabulary(text: text)
+    let tokens = vocab.encode(text).tokens
     guard !tokens.isEmpty else { throw FileError(path, "the corpus is empty") }
     let split = Int(Double(tokens.count) * (1 - validationFraction))
     self.path = path

@@ -13,6 +13,24 @@ func benchOptions(batch: Int, lr: Float, beta2: Float, weightDecay: Float) -> Te
   return o
 }
 
+/// Times repetitions of `stepsPerRep` training steps on `batches` pre-generated random batches (cycled), token ids
+/// below 128 as in the reference scripts.
+func timeTraining(
+  _ trainer: TextTrainer, batch: Int, steps: Int, batches: Int, stepsPerRep: Int, options: BenchOptions
+) -> [Double] {
+  var rng = PRNG(seed: 0)
+  let n = batch * steps
+  let data = (0..<batches).map { _ in ((0..<n).map { _ in rng.nextInt(128) }, (0..<n).map { _ in rng.nextInt(128) }) }
+  var it = 0
+  return timeReps(reps: options.reps, warmup: options.warmup) {
+    for _ in 0..<stepsPerRep {
+      let (x, y) = data[it % data.count]
+      it += 1
+      trainer.step(inputs: x, targets: y, batch: batch, steps: steps)
+    }
+  }
+}
+
 /// Times `reps` generations of `count` tokens from token 0 (temperature 1).
 func timeGeneration(_ model: any LanguageModel, count: Int, options: BenchOptions, naive: Bool = false) -> [Double] {
   var sampling = SamplingOptions()
@@ -53,20 +71,8 @@ struct W4: ParsableCommand {
     )
     let model = makeLanguageModel(c)
     let trainer = TextTrainer(model, options: benchOptions(batch: 32, lr: 2e-3, beta2: 0.999, weightDecay: 0))
-    var rng = PRNG(seed: 0)
-    let data = (0..<16).map { _ in
-      ((0..<(32 * 64)).map { _ in rng.nextInt(128) }, (0..<(32 * 64)).map { _ in rng.nextInt(128) })
-    }
-    var it = 0
-    let steps = 5
-    let train = timeReps(reps: options.reps, warmup: options.warmup) {
-      for _ in 0..<steps {
-        let (x, y) = data[it % data.count]
-        it += 1
-        trainer.step(inputs: x, targets: y, batch: 32, steps: 64)
-      }
-    }
-    rep.add("kestrel", "train tokens/s (32x64, fwd+bwd+Adam)", "tok/s", work: Double(steps * 2048), times: train)
+    let train = timeTraining(trainer, batch: 32, steps: 64, batches: 16, stepsPerRep: 5, options: options)
+    rep.add("kestrel", "train tokens/s (32x64, fwd+bwd+Adam)", "tok/s", work: Double(5 * 2048), times: train)
     model.zeroGrad()  // as in W5: generation on a model without gradient buffers
     rep.add(
       "kestrel", "sampling chars/s (batch 1, 500 chars)", "char/s", work: 500,
@@ -90,18 +96,8 @@ struct W5: ParsableCommand {
     let model = makeLanguageModel(c)
     rep.addValue("kestrel", "parameters", "", Double(model.parameterCount))
     let trainer = TextTrainer(model, options: benchOptions(batch: 16, lr: 3e-4, beta2: 0.95, weightDecay: 0.1))
-    var rng = PRNG(seed: 0)
-    let data = (0..<8).map { _ in ((0..<2048).map { _ in rng.nextInt(128) }, (0..<2048).map { _ in rng.nextInt(128) }) }
-    var it = 0
-    let steps = 3
-    let train = timeReps(reps: options.reps, warmup: options.warmup) {
-      for _ in 0..<steps {
-        let (x, y) = data[it % data.count]
-        it += 1
-        trainer.step(inputs: x, targets: y, batch: 16, steps: 128)
-      }
-    }
-    rep.add("kestrel", "train tokens/s (16x128, fwd+bwd+AdamW)", "tok/s", work: Double(steps * 2048), times: train)
+    let train = timeTraining(trainer, batch: 16, steps: 128, batches: 8, stepsPerRep: 3, options: options)
+    rep.add("kestrel", "train tokens/s (16x128, fwd+bwd+AdamW)", "tok/s", work: Double(3 * 2048), times: train)
     model.zeroGrad()  // generation as the app runs it: a model without gradient buffers
     rep.add(
       "kestrel", "generate (a) naive recompute, 500 tok", "tok/s", work: 500,

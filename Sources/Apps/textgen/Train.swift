@@ -108,11 +108,11 @@ struct Train: ParsableCommand {
     (options.weightDecay, options.clip, options.seed) = (weightDecay, clip, seed)
 
     Random.seed(seed)
-    var lm = makeLanguageModel(config)
-    var history: [TextEvalRecord] = []
     let last = out + ".last.safetensors"
-    var trainer = TextTrainer(lm, options: options)
+    var history: [TextEvalRecord] = []
+    let trainer: TextTrainer
     if resume {
+      // The loaded model already holds the saved weights; only the optimizer state is restored on top.
       let saved = try loadModel(last)
       guard saved.model.config.kind == model else {
         throw AppError("\(last): holds a \(saved.model.config.kind.rawValue) model, not \(model.rawValue) (--model)")
@@ -120,14 +120,16 @@ struct Train: ParsableCommand {
       guard saved.model.config.vocabulary == corpus.vocabulary else {
         throw AppError("\(last): was trained on a text with a different character set than \(data)")
       }
-      lm = saved.model
-      trainer = TextTrainer(lm, options: options)
-      do { try saved.checkpoint.restore(into: lm, optimizer: trainer.optimizer) } catch {
+      trainer = TextTrainer(saved.model, options: options)
+      do { try saved.checkpoint.restore(into: saved.model, optimizer: trainer.optimizer) } catch {
         throw AppError("\(last): \(error)")
       }
       history = saved.history
       printLine("Resuming at step \(trainer.optimizer.stepCount) from \(last)")
+    } else {
+      trainer = TextTrainer(makeLanguageModel(config), options: options)
     }
+    let lm = trainer.model
     let start = trainer.optimizer.stepCount
     guard start < steps else {
       printLine("already trained for \(start) steps (--steps \(steps)); nothing to do")
