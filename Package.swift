@@ -49,6 +49,13 @@ let package = Package(
       path: "Sources/Apps/classify"),
     .target(name: "GANKit", dependencies: ["Engine", "ClassifyKit"], path: "Sources/Apps/GANKit", swiftSettings: fast),
     .target(name: "TextgenKit", dependencies: ["Engine"], path: "Sources/Apps/TextgenKit", swiftSettings: fast),
+    .target(name: "TranslateKit", dependencies: ["Engine"], path: "Sources/Apps/TranslateKit", swiftSettings: fast),
+    .executableTarget(
+      name: "translate",
+      dependencies: [
+        "AppSupport", "Engine", "TranslateKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/translate"),
     .executableTarget(
       name: "textgen",
       dependencies: [
@@ -80,7 +87,8 @@ let package = Package(
     .executableTarget(
       name: "kestrel-bench",
       dependencies: [
-        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "Environments",
+        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "TranslateKit",
+        "Environments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
@@ -92,7 +100,7 @@ let package = Package(
     .testTarget(
       name: "AppsTests",
       dependencies: [
-        "Engine", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "RLKit", "Environments",
+        "Engine", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "TranslateKit", "RLKit", "Environments",
         "EnvironmentRendering", "CSDL2",
       ],
       resources: [.copy("Fixtures")]),

@@ -144,7 +144,8 @@ def main():
         if want("w3"):
             run([py, os.path.join(args.ref, "w3_cifar_cnn.py"), "--json", raw], log)
             run([bench, "w3", "--json", raw], log)
-        for w, script in (("w4", "w4_char_lstm.py"), ("w5", "w5_char_gpt.py"), ("w7", "w7_dcgan.py")):
+        for w, script in (("w4", "w4_char_lstm.py"), ("w5", "w5_char_gpt.py"), ("w6", "w6_translator.py"),
+                          ("w7", "w7_dcgan.py")):
             if want(w):
                 run([py, os.path.join(args.ref, script), "--json", raw], log)
                 run([bench, w, "--json", raw], log)
@@ -220,6 +221,14 @@ def main():
                                  ("generate (a) naive recompute, 500 tok", "generate tok/s, naive recompute", ("context", 0, ">="))):
             best_ref = max(filter(None, [median_of(rs, f"torch ({a} attention)", m) for a in ("sdpa", "manual")]), default=None)
             row("W5 char-GPT", label, median_of(rs, "kestrel", m), "torch, faster attention", best_ref, target)
+    if want("w6"):
+        m = "train TARGET tokens/s (32x32, fwd+bwd+Adam)"
+        for d in ("0.1", "0.0"):
+            row("W6 translator", f"train target tok/s (32x32, dropout {d})", median_of(rs, f"kestrel (dropout {d})", m),
+                "torch", median_of(rs, f"torch (dropout {d})", m), ("≥ 1x PyTorch", 1.0, ">="))
+        row("W6 translator", "greedy decode tok/s (batch 1)",
+            median_of(rs, "kestrel (eval)", "greedy decode batch 1, 32 tokens (KV cache)"), "torch, no cache",
+            median_of(rs, "torch (eval)", "greedy decode batch 1, 32 tokens (no cache)"), ("context", 0, ">="))
     if want("w7"):
         m = "train iterations/s (D step + G step, batch 64)"
         row("W7 DCGAN", "train it/s (batch 64)", median_of(rs, "kestrel", m, "W7 DCGAN"), "torch",

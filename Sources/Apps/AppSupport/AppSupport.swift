@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Foundation
 
 /// An error an app reports as one line (`Error: …`) with a non-zero exit.
 public struct AppError: Error, CustomStringConvertible {
@@ -56,4 +57,40 @@ public func assetsDirectory() -> String {
     }
   }
   return "assets"
+}
+
+/// Parses a wall-clock budget: `90s`, `10m`, `1h30m`, or plain seconds.
+public func parseDuration(_ s: String) -> Double? {
+  if let v = Double(s) { return v > 0 ? v : nil }
+  var total = 0.0
+  var number = ""
+  for ch in s {
+    if ch.isNumber || ch == "." {
+      number.append(ch)
+      continue
+    }
+    guard let v = Double(number) else { return nil }
+    switch ch {
+    case "h": total += v * 3600
+    case "m": total += v * 60
+    case "s": total += v
+    default: return nil
+    }
+    number = ""
+  }
+  guard number.isEmpty, total > 0 else { return nil }
+  return total
+}
+
+/// Checks before any work that `path` can be written (its folder exists), so nothing is half-done.
+public func checkWritable(_ path: String) throws {
+  let dir = (path as NSString).deletingLastPathComponent
+  var isDir: ObjCBool = false
+  let folder = dir.isEmpty ? "." : dir
+  guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+    throw AppError("\(path): folder '\(folder)' does not exist")
+  }
+  guard FileManager.default.isWritableFile(atPath: folder) else {
+    throw AppError("\(path): folder '\(folder)' is not writable")
+  }
 }

@@ -81,4 +81,9 @@ public final class GANPair: Module {
     generator = Generator(config)
     discriminator = Discriminator(config)
   }
+
+  /// Pairs existing networks (e.g. an averaged generator with the live discriminator).
+  public init(generator: Generator, discriminator: Discriminator, config: GANConfig) {
+    (self.generator, self.discriminator, self.config) = (generator, discriminator, config)
+  }
 }

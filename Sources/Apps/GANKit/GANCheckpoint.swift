@@ -28,7 +28,8 @@ public func ganCheckpointPath(_ nameOrPath: String, assets: String) throws -> St
 }
 
 /// Saves both networks and the history atomically in one file; with `optimizers`, also both optimizers' state
-/// (for resuming; about 4× larger).
+/// and the live generator beside its average (for resuming; about 4× larger). Without, the generator saved is
+/// the averaged one when the trainer keeps an average.
 public func saveGAN(
   _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], optimizers: Bool = true,
   to path: String
@@ -40,8 +41,10 @@ public func saveGAN(
   meta["kestrel.optG_step"] = "\(trainer.optG.stepCount)"
   meta["kestrel.optD_step"] = "\(trainer.optD.stepCount)"
   meta["kestrel.train_options"] = String(decoding: try JSONEncoder().encode(trainer.options), as: UTF8.self)
-  var ckpt = try Checkpoint(model: trainer.pair, config: trainer.pair.config, metadata: meta)
+  let model = optimizers ? trainer.pair : trainer.samplingPair
+  var ckpt = try Checkpoint(model: model, config: trainer.pair.config, metadata: meta)
   if optimizers {
+    for (k, v) in trainer.average?.stateDict() ?? [:] { ckpt.extras["ema/" + k] = v }
     for (k, v) in trainer.optG.stateTensors() { ckpt.extras["optG/" + k] = v }
     for (k, v) in trainer.optD.stateTensors() { ckpt.extras["optD/" + k] = v }
   }
@@ -95,6 +98,9 @@ public struct LoadedGAN {
       try trainer.optG.loadStateTensors(part("optG/"))
       try trainer.optD.loadStateTensors(part("optD/"))
     } catch { throw FileError(path, "optimizer state: \(error)") }
+    if let average = trainer.average, checkpoint.extras.keys.contains(where: { $0.hasPrefix("ema/") }) {
+      do { try average.loadStateDict(part("ema/")) } catch { throw FileError(path, "averaged generator: \(error)") }
+    }
     trainer.optG.stepCount = Int(checkpoint.metadata["kestrel.optG_step"] ?? "") ?? 0
     trainer.optD.stepCount = Int(checkpoint.metadata["kestrel.optD_step"] ?? "") ?? 0
   }

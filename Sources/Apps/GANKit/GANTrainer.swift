@@ -20,7 +20,22 @@ public struct GANTrainOptions: Codable, Sendable {
   public var beta2: Float = 0.999
   /// One-sided label smoothing: real targets are `1 - labelSmoothing`.
   public var labelSmoothing: Float = 0
+  /// Decay of the generator's exponential moving average (0 = off). The averaged generator is the one that
+  /// is saved for sampling (Karras et al. 2018, Yazıcı et al. 2019: it removes much of the step-to-step jitter
+  /// of GAN training).
+  public var emaDecay: Float = 0
   public init() {}
+
+  enum CodingKeys: String, CodingKey { case learningRate, beta1, beta2, labelSmoothing, emaDecay }
+
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    learningRate = try c.decode(Float.self, forKey: .learningRate)
+    beta1 = try c.decode(Float.self, forKey: .beta1)
+    beta2 = try c.decode(Float.self, forKey: .beta2)
+    labelSmoothing = try c.decode(Float.self, forKey: .labelSmoothing)
+    emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? 0
+  }
 }
 
 /// One DCGAN iteration as in the PyTorch example (and workload W7): a discriminator step on a real and a
@@ -30,10 +45,19 @@ public final class GANTrainer {
   public let optG: Adam
   public let optD: Adam
   public let options: GANTrainOptions
+  /// The moving average of the generator's weights (buffers are copied), when `options.emaDecay > 0`.
+  public let average: Generator?
 
   public init(_ pair: GANPair, options: GANTrainOptions = GANTrainOptions()) {
     self.pair = pair
     self.options = options
+    if options.emaDecay > 0 {
+      let copy = Generator(pair.config)
+      try? copy.loadStateDict(pair.generator.stateDict())
+      average = copy
+    } else {
+      average = nil
+    }
     optG = Adam(
       pair.generator.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
       beta2: options.beta2)
@@ -70,10 +94,40 @@ public final class GANTrainer {
     lossG.backward()
     for (_, p) in optD.namedParameters { p.requiresGrad = true }
     optG.step()
+    updateAverage()
 
     return GANStepStats(
       lossD: Double(lossD.item), lossG: Double(lossG.item),
       dReal: meanSigmoid(realLogits), dFake: meanSigmoid(fakeLogits))
+  }
+}
+
+extension GANTrainer {
+  /// The networks to sample from: the averaged generator (if any) with the discriminator.
+  public var samplingPair: GANPair {
+    average.map { GANPair(generator: $0, discriminator: pair.discriminator, config: pair.config) } ?? pair
+  }
+
+  /// avg ← d·avg + (1 − d)·w for parameters, avg ← w for buffers (batch-norm statistics); the decay ramps up
+  /// as min(d, (1 + t)/(10 + t)) so early averages do not remember the random initialisation.
+  func updateAverage() {
+    guard let average else { return }
+    let t = Float(optG.stepCount)
+    let d = min(options.emaDecay, (1 + t) / (10 + t))
+    let live = pair.generator.stateDict()
+    for (name, avg) in average.namedTensors() {
+      guard let w = live[name] else { continue }
+      let isParameter = w.requiresGrad
+      avg.withUnsafeMutableBufferPointer { a in
+        w.withUnsafeBufferPointer { p in
+          if isParameter {
+            for i in 0..<a.count { a[i] = d * a[i] + (1 - d) * p[i] }
+          } else {
+            for i in 0..<a.count { a[i] = p[i] }
+          }
+        }
+      }
+    }
   }
 }
 

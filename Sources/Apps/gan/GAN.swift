@@ -35,19 +35,6 @@ struct ModelOptions: ParsableArguments {
   }
 }
 
-/// Checks before any work that `path` can be written (its folder exists), so nothing is half-done.
-func checkWritable(_ path: String) throws {
-  let dir = (path as NSString).deletingLastPathComponent
-  var isDir: ObjCBool = false
-  let folder = dir.isEmpty ? "." : dir
-  guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
-    throw AppError("\(path): folder '\(folder)' does not exist")
-  }
-  guard FileManager.default.isWritableFile(atPath: folder) else {
-    throw AppError("\(path): folder '\(folder)' is not writable")
-  }
-}
-
 /// `gan sample`: a grid of generated images (or one PNG each).
 struct Sample: ParsableCommand {
   static let configuration = CommandConfiguration(

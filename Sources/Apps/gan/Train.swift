@@ -21,6 +21,8 @@ struct Train: ParsableCommand {
   @Option(help: "Adam learning rate for both networks.") var lr: Float = 2e-4
   @Option(help: "Adam β1.") var beta1: Float = 0.5
   @Option(help: "One-sided label smoothing: real targets are 1 − S (e.g. 0.1).") var labelSmoothing: Float = 0
+  @Option(help: "Decay of the generator's moving average, saved for sampling (0 = off, e.g. 0.999).")
+  var ema: Float = 0
   @Option(help: "Latent size.") var latent = 100
   @Option(help: "Base width F (G starts at 2F channels; W7: 64).") var width = 64
   @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
@@ -36,6 +38,7 @@ struct Train: ParsableCommand {
     guard labelSmoothing >= 0, labelSmoothing < 0.5 else {
       throw ValidationError("--label-smoothing must be in [0, 0.5)")
     }
+    guard ema >= 0, ema < 1 else { throw ValidationError("--ema must be in [0, 1) (got \(ema))") }
     guard latent > 0, width > 0 else { throw ValidationError("--latent and --width must be positive") }
     if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size") }
     if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be positive") }
@@ -100,7 +103,7 @@ struct Train: ParsableCommand {
         epoch: epoch + 1, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k, dFake: sums.3 / k, seconds: seconds)
       history.append(record)
       let grid = out + ".epoch-" + String(format: "%03d", epoch + 1) + ".png"
-      try imageGrid(generate(pair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
+      try imageGrid(generate(trainer.samplingPair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
       let meta = ["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset]
       try saveGAN(trainer, history: history, metadata: meta, to: out + ".last.safetensors")
       try saveGAN(trainer, history: history, metadata: meta, optimizers: false, to: out)
@@ -128,7 +131,7 @@ struct Train: ParsableCommand {
 
   var options: GANTrainOptions {
     var o = GANTrainOptions()
-    (o.learningRate, o.beta1, o.labelSmoothing) = (lr, beta1, labelSmoothing)
+    (o.learningRate, o.beta1, o.labelSmoothing, o.emaDecay) = (lr, beta1, labelSmoothing, ema)
     return o
   }
 }

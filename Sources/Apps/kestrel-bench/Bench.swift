@@ -14,7 +14,9 @@ struct Bench: ParsableCommand {
       Run `make bench` to run these beside the PyTorch/numpy references in the same session and write
       BENCHMARKS.md tables with ratios.
       """,
-    subcommands: [W1.self, W2.self, W3.self, W4.self, W5.self, W7.self, W8a.self, EnvSpeed.self, W9.self, X1.self])
+    subcommands: [
+      W1.self, W2.self, W3.self, W4.self, W5.self, W6.self, W7.self, W8a.self, EnvSpeed.self, W9.self, X1.self,
+    ])
 }
 
 /// Options shared by every workload.

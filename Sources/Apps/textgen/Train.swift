@@ -6,29 +6,6 @@ import TextgenKit
 
 extension TextModelConfig.Kind: ExpressibleByArgument {}
 
-/// Parses a wall-clock budget: `90s`, `10m`, `1h30m`, or plain seconds.
-func parseDuration(_ s: String) -> Double? {
-  if let v = Double(s) { return v > 0 ? v : nil }
-  var total = 0.0
-  var number = ""
-  for ch in s {
-    if ch.isNumber || ch == "." {
-      number.append(ch)
-      continue
-    }
-    guard let v = Double(number) else { return nil }
-    switch ch {
-    case "h": total += v * 3600
-    case "m": total += v * 60
-    case "s": total += v
-    default: return nil
-    }
-    number = ""
-  }
-  guard number.isEmpty, total > 0 else { return nil }
-  return total
-}
-
 /// `textgen train`: trains a character model with periodic validation, samples and best-val checkpoints.
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -1,12 +1,15 @@
 // Scaled dot-product attention, fused: softmax(Q Kᵀ / √D + mask) V, with its backward beside it.
 // Legend: B = batch, H = heads, Tq = query positions, Tk = key positions, D = head size.
 // With `causal`, query i (at absolute position Tk − Tq + i, so a KV cache's new queries line up with the end
-// of the keys) sees keys 0 … Tk − Tq + i. The attention weights P (B, H, Tq, Tk) are kept for backward.
+// of the keys) sees keys 0 … Tk − Tq + i. With `keyLengths`, batch row b sees only its first keyLengths[b] keys
+// (padding masks for right-padded batches). The attention weights P (B, H, Tq, Tk) are kept for backward.
 
 extension Tensor {
   /// Attention of queries `self` (B, H, Tq, D) over `keys` (B, H, Tk, D) and `values` (B, H, Tk, Dv)
-  /// → (B, H, Tq, Dv).
-  public func scaledDotProductAttention(keys: Tensor, values: Tensor, causal: Bool, scale: Float? = nil) -> Tensor {
+  /// → (B, H, Tq, Dv). `keyLengths` (B values, each ≥ 1) masks each row's keys beyond its length.
+  public func scaledDotProductAttention(
+    keys: Tensor, values: Tensor, causal: Bool, keyLengths: [Int]? = nil, scale: Float? = nil
+  ) -> Tensor {
     precondition(rank == 4 && keys.rank == 4 && values.rank == 4, "attention: q, k, v must be (B, H, T, D)")
     let (b, h, tq, d) = (shape[0], shape[1], shape[2], shape[3])
     let tk = keys.shape[2]
@@ -22,6 +25,11 @@ extension Tensor {
     let probs = Tensor(uninitializedShape: [b, h, tq, tk])  // (B, H, Tq, Tk)
     let out = Tensor(uninitializedShape: [b, h, tq, dv])  // (B, H, Tq, Dv)
     let offset = tk - tq
+    if let keyLengths {
+      precondition(
+        keyLengths.count == b && keyLengths.allSatisfy { $0 >= 1 },
+        "attention: keyLengths needs \(b) values ≥ 1, got \(keyLengths)")
+    }
     nonisolated(unsafe) let (pq, pk, pv, pp, po) = (q.ptr, k.ptr, v.ptr, probs.ptr, out.ptr)
     // Split (batch, head) pairs across threads only when there is enough work to pay for waking them.
     let perThread = Swift.max(1, (1 << 16) / Swift.max(1, tq * tk * (d + dv)))
@@ -36,7 +44,8 @@ extension Tensor {
           transA: false, transB: true, m: tq, n: tk, k: d, alpha: s, a: qi, lda: d, b: ki, ldb: d, c: p, ldc: tk)
         for i in 0..<tq {
           let row = p + i &* tk
-          let visible = causal ? offset &+ i &+ 1 : tk
+          var visible = causal ? offset &+ i &+ 1 : tk
+          if let keyLengths { visible = Swift.min(visible, keyLengths[bh / h]) }
           var mx = -Float.infinity
           for j in 0..<visible { mx = Swift.max(mx, row[j]) }
           var sum: Float = 0

@@ -1,0 +1,115 @@
+import Engine
+import Foundation
+
+/// Optimisation settings (Adam β2 0.98, ε 1e-9 and label smoothing 0.1 as in the Transformer paper; warm-up
+/// then cosine decay instead of the inverse square root, so a fixed budget ends at a small learning rate).
+public struct TranslateTrainOptions: Codable, Sendable {
+  /// Sentence pairs per batch (batches are formed from pairs of similar length, so padding stays small).
+  public var batchSize = 64
+  /// Optimizer steps the schedule spans (a --budget may stop earlier).
+  public var steps = 6000
+  public var learningRate: Float = 1e-3
+  public var minLearningRate: Float = 5e-5
+  public var warmupSteps = 300
+  public var labelSmoothing: Float = 0.1
+  /// Global gradient-norm clipping (0: off).
+  public var clip: Float = 1
+  public var seed: UInt64 = 0
+  public init() {}
+}
+
+/// Encoded pairs: source ids and target ids (no specials), both cut to the model's maximum length.
+public struct EncodedPairs: Sendable {
+  public var pairs: [(source: [Int], target: [Int])]
+  /// How many sources / targets were cut.
+  public var truncated: Int
+
+  public init(_ raw: [SentencePair], source: TokenCodec, target: TokenCodec, maxLength: Int) {
+    var out: [(source: [Int], target: [Int])] = []
+    var cut = 0
+    out.reserveCapacity(raw.count)
+    for p in raw {
+      var s = source.encode(p.source)
+      var t = target.encode(p.target)
+      if s.count > maxLength || t.count > maxLength - 1 {
+        cut += 1
+        s = Array(s.prefix(maxLength))
+        t = Array(t.prefix(maxLength - 1))
+      }
+      out.append((s, t))
+    }
+    (pairs, truncated) = (out, cut)
+  }
+
+  /// Batches of indices: pairs sorted by (source, target) length with a seeded jitter, cut into groups of
+  /// `batchSize`, in shuffled order.
+  public func batches(batchSize: Int, seed: UInt64, shuffle: Bool = true) -> [[Int]] {
+    var rng = PRNG(seed: seed)
+    let keyed = pairs.indices.map { i -> (Double, Int) in
+      let jitter = shuffle ? Double(rng.nextInt(1000)) / 1000 : 0
+      return (Double(pairs[i].source.count + pairs[i].target.count) + jitter, i)
+    }
+    let order = keyed.sorted { $0.0 < $1.0 }.map(\.1)
+    var groups = stride(from: 0, to: order.count, by: batchSize).map {
+      Array(order[$0..<min($0 + batchSize, order.count)])
+    }
+    if shuffle {
+      for i in stride(from: groups.count - 1, to: 0, by: -1) { groups.swapAt(i, rng.nextInt(i + 1)) }
+    }
+    return groups
+  }
+
+  public func batch(_ indices: [Int]) -> TranslationBatch { TranslationBatch(indices.map { pairs[$0] }) }
+}
+
+/// The training step and validation loss, shared by `translate train` and the W6 benchmark.
+public final class TranslateTrainer {
+  public let model: Translator
+  public let optimizer: Adam
+  public let options: TranslateTrainOptions
+  public let schedule: WarmupLR<CosineLR>
+
+  public init(_ model: Translator, options: TranslateTrainOptions, constantLearningRate: Bool = false) {
+    self.model = model
+    self.options = options
+    optimizer = Adam(
+      model.namedParameters(), learningRate: options.learningRate, beta1: 0.9, beta2: 0.98, eps: 1e-9)
+    schedule = WarmupLR(
+      warmupSteps: constantLearningRate ? 0 : options.warmupSteps,
+      then: CosineLR(
+        base: options.learningRate, totalSteps: constantLearningRate ? Int.max / 2 : options.steps,
+        minimum: options.minLearningRate))
+  }
+
+  /// One optimizer step on `batch`; returns the mean (label-smoothed) cross-entropy per target token.
+  @discardableResult
+  public func step(_ batch: TranslationBatch) -> Float {
+    model.train()
+    schedule.apply(to: optimizer)
+    optimizer.zeroGrad()
+    let logits = model(batch)  // (B, T, V)
+    let loss = logits.reshaped([batch.size * batch.targetSteps, -1]).crossEntropy(
+      targets: batch.targetOutput, ignoreIndex: SubwordTokenizer.pad, labelSmoothing: options.labelSmoothing)
+    loss.backward()
+    if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
+    optimizer.step()
+    return loss.item
+  }
+}
+
+/// Mean cross-entropy (no smoothing) per target token over `data` in evaluation mode.
+public func validationLoss(_ model: Translator, _ data: EncodedPairs, batchSize: Int = 64) -> Double {
+  model.eval()
+  return noGrad {
+    var total = 0.0
+    var count = 0
+    for idx in data.batches(batchSize: batchSize, seed: 0, shuffle: false) {
+      let b = data.batch(idx)
+      let loss = model(b).reshaped([b.size * b.targetSteps, -1]).crossEntropy(
+        targets: b.targetOutput, ignoreIndex: SubwordTokenizer.pad)
+      total += Double(loss.item) * Double(b.targetTokens)
+      count += b.targetTokens
+    }
+    return total / Double(max(count, 1))
+  }
+}
