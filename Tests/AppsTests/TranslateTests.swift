@@ -167,4 +167,44 @@ final class TranslateTests: XCTestCase {
     }
     XCTAssertThrowsError(try LoadedTranslator(dir + "/missing.safetensors", assets: dir))
   }
+
+  /// Logits and every parameter gradient equal PyTorch nn.Transformer's (post-LN, padding masks) on the
+  /// fixture from Tests/Fixtures/make_translator_fixtures.py.
+  func testMatchesPyTorchTransformer() throws {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/golden-translator", withExtension: "safetensors"))
+    let golden = try SafeTensors.read(url.path).tensors
+    var c = TranslatorConfig()
+    (c.width, c.heads, c.encoderLayers, c.decoderLayers, c.feedForward, c.dropout, c.preNorm) = (
+      16, 2, 2, 2, 32, 0, false
+    )
+    c.source = SubwordTokenizer(tokens: (0..<11).map { "s\($0)" }, merges: [])
+    c.target = SubwordTokenizer(tokens: (0..<13).map { "t\($0)" }, merges: [])
+    let model = Translator(c)
+    let weights = golden.filter {
+      !$0.key.contains(".") || !["grad", "in", "out"].contains($0.key.split(separator: ".")[0])
+    }
+    try model.loadStateDict(weights)
+    func ints(_ name: String) throws -> [Int] { try XCTUnwrap(golden[name]).toArray().map { Int($0) } }
+    var batch = TranslationBatch([(source: [4, 4, 4, 4, 4, 4], target: [4, 4, 4, 4])])
+    batch.size = 3
+    (batch.sourceSteps, batch.targetSteps) = (6, 5)
+    batch.source = try ints("in.source")
+    batch.sourceLengths = try ints("in.source_lengths")
+    batch.targetInput = try ints("in.target_input")
+    batch.targetOutput = try ints("in.target_output")
+    let logits = model(batch)  // (B, T, V)
+    let expected = try XCTUnwrap(golden["out.logits"]).toArray()
+    for (a, b) in zip(logits.toArray(), expected) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+    let loss = logits.reshaped([15, 13]).crossEntropy(targets: batch.targetOutput, ignoreIndex: SubwordTokenizer.pad)
+    XCTAssertEqual(loss.item, try XCTUnwrap(golden["out.loss"]).item, accuracy: 1e-5)
+    loss.backward()
+    let params = model.namedParameters()
+    XCTAssertEqual(params.count, golden.keys.filter { $0.hasPrefix("grad.") }.count)
+    for (name, p) in params {
+      let g = try XCTUnwrap(p.grad, name).toArray()
+      let ref = try XCTUnwrap(golden["grad." + name], name).toArray()
+      let scale = max(ref.map(abs).max() ?? 0, 1e-3)
+      for (a, b) in zip(g, ref) { XCTAssertEqual(a, b, accuracy: 1e-4 * scale + 1e-6, name) }
+    }
+  }
 }

@@ -24,7 +24,9 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from PIL import Image, ImageDraw
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from curves import plot_curves  # noqa: E402
 
 sys.path.insert(0, "../shared/bench/reference")
 import w5_char_gpt as w5  # noqa: E402  (the reference model definition)
@@ -138,28 +140,7 @@ json.dump(summary, open(os.path.join(args.out_dir, "summary.json"), "w"), indent
 print(json.dumps(summary, indent=1))
 
 # One PNG: validation loss against minutes, both runs.
-W, H, L, R, T, B = 720, 420, 70, 20, 40, 50
-img = Image.new("RGB", (W, H), "white")
-d = ImageDraw.Draw(img)
-allv = [r[2] for r in rows + kest]
-lo, hi = min(allv), max(min(allv) + 1.5, min(max(allv), 5))
-xmax = max(args.budget, max(r[1] for r in rows + kest))
-
-
-def pt(sec, v):
-    return L + (W - L - R) * sec / xmax, T + (H - T - B) * (1 - (min(v, hi) - lo) / (hi - lo))
-
-
-d.line([(L, T), (L, H - B), (W - R, H - B)], fill="black")
-for series, color, name in ((rows, (200, 60, 40), f"PyTorch {torch.__version__}"), (kest, (40, 90, 200), "Kestrel")):
-    pts = [pt(s, v) for _, s, v in series]
-    if len(pts) > 1:
-        d.line(pts, fill=color, width=2)
-    d.text((W - 230, T + (0 if color[0] == 200 else 16)), f"{name}: {series[-1][2]:.3f}", fill=color)
-d.text((L, 10), f"W5 char-GPT on Shakespeare, {args.budget / 60:.0f} min each, 1 thread each: val loss (nats/char)",
-       fill="black")
-d.text((L, H - B + 8), "0", fill="black")
-d.text((W - R - 40, H - B + 8), f"{xmax / 60:.0f} min", fill="black")
-d.text((8, T), f"{hi:.2f}", fill="black")
-d.text((8, H - B - 10), f"{lo:.2f}", fill="black")
-img.save(os.path.join(args.out_dir, "curves.png"))
+plot_curves(os.path.join(args.out_dir, "curves.png"),
+            [(f"PyTorch {torch.__version__}", (200, 60, 40), rows), ("Kestrel", (40, 90, 200), kest)],
+            f"W5 char-GPT on Shakespeare, {args.budget / 60:.0f} min each, 1 thread each: val loss (nats/char)",
+            args.budget)

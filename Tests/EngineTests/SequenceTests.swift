@@ -100,6 +100,29 @@ final class SequenceTests: XCTestCase {
     XCTAssertLessThan(result.maxError, 1e-2, "\(result)")
   }
 
+  /// Key-length masks: a padded row attends exactly as its unpadded keys alone would, and the masked
+  /// attention's gradients (padding keys get none) pass central differences.
+  func testAttentionKeyLengthsMask() {
+    var g = PRNG(seed: 9)
+    let q = Tensor.randn([2, 2, 3, 4], generator: &g)
+    let k = Tensor.randn([2, 2, 5, 4], generator: &g)
+    let v = Tensor.randn([2, 2, 5, 4], generator: &g)
+    let masked = q.scaledDotProductAttention(keys: k, values: v, causal: false, keyLengths: [5, 2])
+    let short = q.slice(axis: 0, 1..<2).scaledDotProductAttention(
+      keys: k.slice(axis: 0, 1..<2).slice(axis: 2, 0..<2), values: v.slice(axis: 0, 1..<2).slice(axis: 2, 0..<2),
+      causal: false)
+    assertClose(masked.slice(axis: 0, 1..<2).contiguous(), short.contiguous(), "masked row = truncated keys")
+    let full = q.scaledDotProductAttention(keys: k, values: v, causal: false)
+    assertClose(masked.slice(axis: 0, 0..<1).contiguous(), full.slice(axis: 0, 0..<1).contiguous(), "unmasked row")
+    let inputs = [q, k, v].map { $0.requiringGrad() }
+    let result = gradCheck(inputs) {
+      $0[0].scaledDotProductAttention(keys: $0[1], values: $0[2], causal: false, keyLengths: [3, 1])
+    }
+    XCTAssertLessThan(result.maxError, 1e-2, "\(result)")
+    let padGrad = inputs[1].grad?.slice(axis: 0, 1..<2).slice(axis: 2, 1..<5).contiguous().toArray() ?? []
+    XCTAssertEqual(padGrad.map(abs).max() ?? 1, 0, "padding keys get no gradient")
+  }
+
   /// Feeding positions one at a time through a KV cache gives the same outputs as the full causal pass.
   func testTransformerBlockKVCacheMatchesFullPass() {
     Random.seed(1)

@@ -210,3 +210,10 @@ public final class TokenCodec: @unchecked Sendable {
   /// The display form of one token (for attention maps): "▁" kept visible.
   public func piece(_ id: Int) -> String { id >= 0 && id < tokenizer.count ? tokenizer.tokens[id] : "?" }
 }
+
+/// The tokenizer `translate train` learns for a language from its side of the training pairs: characters for
+/// Chinese (every character seen, up to `size`), BPE with `size` tokens otherwise.
+public func languageTokenizer(_ texts: [String], language: String, size: Int) -> SubwordTokenizer {
+  let chinese = language.hasPrefix("zh")
+  return SubwordTokenizer.train(texts, size: size, bpe: !chinese, minCount: chinese ? 1 : 2)
+}

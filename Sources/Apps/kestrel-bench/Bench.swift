@@ -15,7 +15,8 @@ struct Bench: ParsableCommand {
       BENCHMARKS.md tables with ratios.
       """,
     subcommands: [
-      W1.self, W2.self, W3.self, W4.self, W5.self, W6.self, W7.self, W8a.self, EnvSpeed.self, W9.self, X1.self,
+      W1.self, W2.self, W3.self, W4.self, W5.self, W6.self, W6Data.self, W7.self, W8a.self, EnvSpeed.self, W9.self,
+      X1.self,
     ])
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Foundation
 import TranslateKit
 
 /// W6: the Transformer translator (d 128, 4 heads, 2+2 post-LN layers, FF 512, vocabularies 4000) with the
@@ -53,5 +54,44 @@ struct W6: ParsableCommand {
       rep.add("kestrel (eval)", "greedy decode batch 1, 32 tokens (KV cache)", "tok/s", work: 32, times: times)
     }
     try rep.finish()
+  }
+}
+
+/// Writes the tokenized split `translate train` would use (same tokenizers, same held-out books) as JSON, so the
+/// PyTorch side of the equal-time comparison (Tests/Benchmarks/equal_time_w6.py) trains on identical token ids.
+struct W6Data: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "w6-data", abstract: "Tokenized train/validation/test pairs as JSON for the equal-time comparison.")
+  @Option(help: "TSV of pairs.") var pairs: String
+  @Option(help: "Source language.") var src = "en"
+  @Option(help: "Target language.") var tgt = "zh"
+  @Option(help: "Source vocabulary size.") var srcVocab = 8000
+  @Option(help: "Target vocabulary size.") var tgtVocab = 8000
+  @Option(help: "Longest sequence (tokens).") var maxLength = 160
+  @Option(help: "Output JSON.") var out: String
+
+  func run() throws {
+    let split = splitPairs(try readPairs(path: pairs).pairs)
+    let source = languageTokenizer(split.train.map(\.source), language: src, size: srcVocab)
+    let target = languageTokenizer(split.train.map(\.target), language: tgt, size: tgtVocab)
+    let (sc, tc) = (TokenCodec(source), TokenCodec(target))
+    func encoded(_ p: [SentencePair]) -> [[[Int]]] {
+      EncodedPairs(p, source: sc, target: tc, maxLength: maxLength).pairs.map { [$0.source, $0.target] }
+    }
+    struct Payload: Encodable {
+      let sourceTokens: [String]
+      let targetTokens: [String]
+      let train: [[[Int]]]
+      let validation: [[[Int]]]
+      let test: [[[Int]]]
+      let testReferences: [String]
+      let split: String
+    }
+    let payload = Payload(
+      sourceTokens: source.tokens, targetTokens: target.tokens, train: encoded(split.train),
+      validation: encoded(split.validation), test: encoded(split.test), testReferences: split.test.map(\.target),
+      split: split.description)
+    try FileIO.writeAtomically(Array(try JSONEncoder().encode(payload)), to: out)
+    print("\(out): \(split.train.count) train, \(split.validation.count) validation, \(split.test.count) test pairs")
   }
 }

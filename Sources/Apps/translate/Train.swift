@@ -71,6 +71,7 @@ struct Train: ParsableCommand {
       throw ValidationError("--budget: cannot read '\(budget)' (use e.g. 90s, 10m, 1h30m)")
     }
     if let limit, limit < 20 { throw ValidationError("--limit must be at least 20") }
+    guard bleuSentences >= 0 else { throw ValidationError("--bleu-sentences must be ≥ 0") }
   }
 
   func run() throws {
@@ -109,10 +110,8 @@ struct Train: ParsableCommand {
         feedForward, dropout, !postNorm, maxLength
       )
       (config.sourceLanguage, config.targetLanguage) = (src, tgt)
-      config.source = SubwordTokenizer.train(
-        split.train.map(\.source), size: srcVocab, bpe: !src.hasPrefix("zh"), minCount: src.hasPrefix("zh") ? 1 : 2)
-      config.target = SubwordTokenizer.train(
-        split.train.map(\.target), size: tgtVocab, bpe: !tgt.hasPrefix("zh"), minCount: tgt.hasPrefix("zh") ? 1 : 2)
+      config.source = languageTokenizer(split.train.map(\.source), language: src, size: srcVocab)
+      config.target = languageTokenizer(split.train.map(\.target), language: tgt, size: tgtVocab)
       printLine(
         "tokenizers: \(src) \(config.source.count) tokens (\(config.source.merges.isEmpty ? "characters" : "BPE")), \(tgt) \(config.target.count) tokens (\(config.target.merges.isEmpty ? "characters" : "BPE")) in \(fixed(monotonicSeconds() - began, 1)) s"
       )
@@ -170,8 +169,11 @@ struct Train: ParsableCommand {
       guard (step + 1) % evalEvery == 0 || step + 1 == steps || outOfTime else { continue }
       model.zeroGrad()
       let valLoss = validationLoss(model, val)
-      let hyps = model.greedy(bleuSet.map { Array(codecs.0.encode($0.source).prefix(model.config.maxLength)) })
-        .map { codecs.1.decode($0.tokens) }
+      let hyps =
+        bleuSet.isEmpty
+        ? []
+        : model.greedy(bleuSet.map { Array(codecs.0.encode($0.source).prefix(model.config.maxLength)) })
+          .map { codecs.1.decode($0.tokens) }
       let bleu = corpusBLEU(
         hyps, bleuSet.map(\.target), tokenizer: BLEUTokenizer(language: model.config.targetLanguage)
       ).score
