@@ -9,7 +9,7 @@ REF         ?= ../shared/bench/reference
 VENV        ?= .venv-ref
 PYTHON      ?= python3
 
-.PHONY: all deps build release demo test lint format bench bench-venv equal-time clean
+.PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 clean
 
 all: build
 
@@ -34,6 +34,9 @@ demo: release
 	@echo "== textgen: the shipped Chinese GPT continues a prime (streamed), then the Shakespeare model"
 	$(RELEASE_BIN)/textgen --prime "深度学习" --length 200 --seed 1
 	$(RELEASE_BIN)/textgen --model shakespeare --prime "ROMEO:" --length 300 --seed 1
+	@echo "== translate: the shipped English→Chinese Transformer (beam search), and its attention map"
+	$(RELEASE_BIN)/translate "In the beginning God created the heavens and the earth." "The Lord is my shepherd."
+	$(RELEASE_BIN)/translate --attention .data/translate-attention.png "God said, let there be light."
 	@echo "== gan: 64 digits from the shipped MNIST generator, and a latent interpolation"
 	$(RELEASE_BIN)/gan sample --n 64 --seed 1 --out .data/gan-samples.png
 	$(RELEASE_BIN)/gan interpolate --from-seed 3 --to-seed 8 --steps 10 --spherical --out .data/gan-interpolation.png
@@ -63,8 +66,8 @@ test: lint
 # The reference scripts need torch, threadpoolctl and gymnasium in a venv (see $(REF)/README.md).
 bench-venv:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
-	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas, safetensors, PIL" 2>/dev/null || \
-	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas safetensors pillow
+	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas, safetensors, PIL, sacrebleu" 2>/dev/null || \
+	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas safetensors pillow sacrebleu
 
 bench: release bench-venv
 	$(VENV)/bin/python Tests/Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
@@ -72,6 +75,10 @@ bench: release bench-venv
 # textgen equal-time comparison: W5 config on Shakespeare, 10 minutes in PyTorch and in Kestrel side by side.
 equal-time: release bench-venv
 	$(VENV)/bin/python Tests/Benchmarks/equal_time_w5.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time
+
+# translate equal-time comparison: the same Transformer on the same Bible token ids, 10 minutes each side by side.
+equal-time-w6: release bench-venv
+	$(VENV)/bin/python Tests/Benchmarks/equal_time_w6.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time-w6
 
 clean:
 	rm -rf .build

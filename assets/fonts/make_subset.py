@@ -8,7 +8,7 @@ Run: python3 assets/fonts/make_subset.py /usr/share/unifont/unifont.hex FILE... 
 import sys
 
 hexfile, *texts = sys.argv[1:]
-want = set(range(0x20, 0x7F)) | set(range(0xA0, 0x100)) | set(range(0x2000, 0x2070)) | {0x2581, 0x2047}
+want = set(range(0x20, 0x7F)) | set(range(0xA0, 0x100)) | set(range(0x2000, 0x2070)) | {0x2581, 0x2047, 0x25A0}
 for path in texts:
     with open(path, encoding="utf-8") as f:
         want |= {ord(c) for c in f.read()}

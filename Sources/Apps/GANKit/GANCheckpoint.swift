@@ -34,10 +34,8 @@ public func saveGAN(
   _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], optimizers: Bool = true,
   to path: String
 ) throws {
-  var meta = metadata
-  meta["kestrel.kind"] = "gan"
+  var meta = try Checkpoint.appMetadata(metadata, kind: "gan", history: history)
   meta["kestrel.epoch"] = "\(history.count)"
-  meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
   meta["kestrel.optG_step"] = "\(trainer.optG.stepCount)"
   meta["kestrel.optD_step"] = "\(trainer.optD.stepCount)"
   meta["kestrel.train_options"] = String(decoding: try JSONEncoder().encode(trainer.options), as: UTF8.self)
@@ -78,9 +76,7 @@ public struct LoadedGAN {
     self.pair = pair
     self.checkpoint = ckpt
     self.path = path
-    history =
-      (try? JSONDecoder().decode(
-        [GANEpochRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))) ?? []
+    history = ckpt.history(GANEpochRecord.self)
   }
 
   /// Restores both optimizers' state into `trainer` (whose networks are `pair`).

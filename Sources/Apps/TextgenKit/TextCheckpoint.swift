@@ -30,22 +30,13 @@ public struct LoadedTextModel {
   /// Loads a shipped model by name or a `textgen train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
     let path = try resolveModelPath(nameOrPath, shipped: shippedTextModels, assets: assets)
-    let ckpt = try Checkpoint.load(from: path)
-    guard ckpt.metadata["kestrel.kind"] == "textgen" else {
-      throw FileError(path, "not a textgen checkpoint (written by another app or model type)")
-    }
-    let config: TextModelConfig
-    do { config = try ckpt.config(TextModelConfig.self) } catch {
-      throw FileError(path, "textgen config in the metadata is unreadable: \(error)")
-    }
+    let (ckpt, config) = try Checkpoint.load(app: "textgen", from: path, config: TextModelConfig.self)
     let model = makeLanguageModel(config)
     do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }
     self.model = model
     self.checkpoint = ckpt
     self.path = path
-    history =
-      (try? JSONDecoder().decode(
-        [TextEvalRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))) ?? []
+    history = ckpt.history(TextEvalRecord.self)
   }
 }
 
@@ -54,8 +45,6 @@ public func saveTextModel(
   _ model: any LanguageModel, optimizer: Optimizer?, history: [TextEvalRecord], metadata: [String: String],
   to path: String
 ) throws {
-  var meta = metadata
-  meta["kestrel.kind"] = "textgen"
-  meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+  let meta = try Checkpoint.appMetadata(metadata, kind: "textgen", history: history)
   try Checkpoint(model: model, optimizer: optimizer, config: model.config, metadata: meta).save(to: path)
 }

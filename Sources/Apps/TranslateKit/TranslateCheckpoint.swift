@@ -31,14 +31,7 @@ public struct LoadedTranslator {
   /// Loads a shipped model by name or a `translate train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
     let path = try resolveModelPath(nameOrPath, shipped: shippedTranslators, assets: assets)
-    let ckpt = try Checkpoint.load(from: path)
-    guard ckpt.metadata["kestrel.kind"] == "translate" else {
-      throw FileError(path, "not a translate checkpoint (written by another app)")
-    }
-    let config: TranslatorConfig
-    do { config = try ckpt.config(TranslatorConfig.self) } catch {
-      throw FileError(path, "translator config in the metadata is unreadable: \(error)")
-    }
+    let (ckpt, config) = try Checkpoint.load(app: "translate", from: path, config: TranslatorConfig.self)
     let model = Translator(config)
     do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }
     self.model = model
@@ -46,9 +39,7 @@ public struct LoadedTranslator {
     self.path = path
     sourceCodec = TokenCodec(config.source)
     targetCodec = TokenCodec(config.target)
-    history =
-      (try? JSONDecoder().decode(
-        [TranslateEvalRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))) ?? []
+    history = ckpt.history(TranslateEvalRecord.self)
   }
 }
 
@@ -57,9 +48,7 @@ public func saveTranslator(
   _ model: Translator, optimizer: Optimizer?, history: [TranslateEvalRecord], metadata: [String: String],
   to path: String
 ) throws {
-  var meta = metadata
-  meta["kestrel.kind"] = "translate"
-  meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+  let meta = try Checkpoint.appMetadata(metadata, kind: "translate", history: history)
   try Checkpoint(model: model, optimizer: optimizer, config: model.config, metadata: meta).save(to: path)
 }
 

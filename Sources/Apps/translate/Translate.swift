@@ -66,7 +66,7 @@ struct Run: ParsableCommand {
     }
     if let attention, let last, let map = last.translation.attention {
       let image = attentionImage(
-        map, rows: last.translation.tokens.map(loaded.targetCodec.piece) + ["</s>"],
+        map, rows: last.translation.tokens.map(loaded.targetCodec.piece) + ["■"],
         columns: last.source.map(loaded.sourceCodec.piece), font: try? GlyphFont.load(assets: assetsDirectory()))
       try image.writePNG(to: attention)
       writeStderr("attention map → \(attention)\n")

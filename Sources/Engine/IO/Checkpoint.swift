@@ -94,3 +94,34 @@ public func resolveModelPath(
   }
   return nameOrPath
 }
+
+extension Checkpoint {
+  /// Loads an app's checkpoint: the file must carry `kestrel.kind == kind`; returns it with its decoded config.
+  /// Errors are one line naming the file.
+  public static func load<C: Decodable>(app kind: String, from path: String, config: C.Type) throws -> (Checkpoint, C) {
+    let ckpt = try Checkpoint.load(from: path)
+    guard ckpt.metadata["kestrel.kind"] == kind else {
+      throw FileError(path, "not a \(kind) checkpoint (written by another app or model type)")
+    }
+    do { return (ckpt, try ckpt.config(C.self)) } catch {
+      throw FileError(path, "\(kind) config in the metadata is unreadable: \(error)")
+    }
+  }
+
+  /// The training history an app stored under `kestrel.history` (empty when absent or unreadable).
+  public func history<H: Decodable>(_ type: H.Type) -> [H] {
+    (try? JSONDecoder().decode([H].self, from: Data((metadata["kestrel.history"] ?? "[]").utf8))) ?? []
+  }
+
+  /// `metadata` plus an app's `kestrel.kind` and its training history as JSON.
+  public static func appMetadata<H: Encodable>(
+    _ metadata: [String: String], kind: String, history: [H]
+  ) throws
+    -> [String: String]
+  {
+    var meta = metadata
+    meta["kestrel.kind"] = kind
+    meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+    return meta
+  }
+}
