@@ -7,9 +7,9 @@ public struct TranslateTrainOptions: Codable, Sendable {
   /// Sentence pairs per batch (batches are formed from pairs of similar length, so padding stays small).
   public var batchSize = 64
   /// Optimizer steps the schedule spans (a --budget may stop earlier).
-  public var steps = 6000
+  public var steps = 4000
   public var learningRate: Float = 1e-3
-  public var minLearningRate: Float = 5e-5
+  public var minLearningRate: Float = 3e-5
   public var warmupSteps = 300
   public var labelSmoothing: Float = 0.1
   /// Global gradient-norm clipping (0: off).
