@@ -48,6 +48,21 @@ final class FastErfTests: XCTestCase {
     XCTAssertLessThan(worst, 1e-6)
   }
 
+  func testFastExpMatchesLibm() {
+    var worst: Float = 0
+    for i in -87_000...88_000 {
+      let x = Float(i) / 1000
+      let ref = referenceExp(x)
+      worst = max(worst, abs(fexp(x) - ref) / ref)
+    }
+    XCTAssertLessThan(worst, 3e-7)
+    XCTAssertEqual(fexp(0), 1)
+    XCTAssertEqual(fexp(-Float.infinity), 0)
+    XCTAssertEqual(fexp(-100), 0)
+    XCTAssertEqual(fexp(Float.infinity), .infinity)
+    XCTAssertTrue(fexp(.nan).isNaN)
+  }
+
   func testFastTanhMatchesLibm() {
     var worst: Float = 0
     for i in -12000...12000 {
