@@ -60,7 +60,7 @@ final class TranslateCLITests: XCTestCase {
 
     let eval = try translate(["eval", "--model", out, "--pairs", pairs, "--split", "test", "--beam", "2"])
     XCTAssertEqual(eval.status, 0, eval.stderr)
-    XCTAssertTrue(eval.stdout.hasPrefix("19 sentences, beam 2, tok:zh\nBLEU = "), eval.stdout)
+    XCTAssertTrue(eval.stdout.hasPrefix("19 sentences, beam 2, α 1.0, tok:zh\nBLEU = "), eval.stdout)
     XCTAssertTrue(eval.stdout.contains("\nchrF2 = "), eval.stdout)
 
     // Arguments, stdin, the same output both ways; unknown characters and over-long input are reported.

@@ -61,7 +61,7 @@ extension Translator {
 
   /// Beam search for one source: `beams` hypotheses, finished ones ranked by log-probability / length^`alpha`
   /// (GNMT length normalisation). With `attention`, the best hypothesis's cross-attention map is returned.
-  public func beamSearch(_ source: [Int], beams: Int, alpha: Float = 0.6, attention: Bool = false) -> Translation {
+  public func beamSearch(_ source: [Int], beams: Int, alpha: Float = 1.0, attention: Bool = false) -> Translation {
     eval()
     let best = noGrad { () -> Translation in
       let k = max(1, beams)

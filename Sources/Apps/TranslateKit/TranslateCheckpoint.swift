@@ -56,7 +56,7 @@ extension LoadedTranslator {
   /// Translates one line: encodes (warning about unknown characters and cutting over-long input through
   /// `warn`), decodes greedily (`beams` ≤ 1) or by beam search, and returns the text and the translation.
   public func translate(
-    _ text: String, beams: Int, attention: Bool = false, warn: (String) -> Void
+    _ text: String, beams: Int, alpha: Float = 1.0, attention: Bool = false, warn: (String) -> Void
   ) -> (
     String, Translation, [Int]
   ) {
@@ -77,7 +77,7 @@ extension LoadedTranslator {
     }
     let t =
       beams <= 1 && !attention
-      ? model.greedy([ids])[0] : model.beamSearch(ids, beams: max(beams, 1), attention: attention)
+      ? model.greedy([ids])[0] : model.beamSearch(ids, beams: max(beams, 1), alpha: alpha, attention: attention)
     return (targetCodec.decode(t.tokens), t, ids)
   }
 }

@@ -36,11 +36,13 @@ struct Run: ParsableCommand {
     abstract: "Translates the arguments (each one a sentence), or standard input line by line (the default command).")
   @Option(help: "Shipped model (en-zh) or a checkpoint path.") var model = "en-zh"
   @Option(help: "Beam width (1 = greedy decoding).") var beam = 4
+  @Option(help: "Beam length normalisation α: hypotheses rank by log-probability / length^α.") var alpha: Float = 1.0
   @Option(help: "Write the cross-attention heatmap of the (last) translation to this PNG.") var attention: String?
   @Argument(help: "Text to translate; omit to read lines from standard input.") var text: [String] = []
 
   func validate() throws {
     guard (1...64).contains(beam) else { throw ValidationError("--beam must be in 1…64 (got \(beam))") }
+    guard alpha >= 0, alpha <= 3 else { throw ValidationError("--alpha must be in [0, 3] (got \(alpha))") }
   }
 
   func run() throws {
@@ -53,7 +55,7 @@ struct Run: ParsableCommand {
         printLine()
         return
       }
-      let (out, t, ids) = loaded.translate(trimmed, beams: beam, attention: attention != nil) {
+      let (out, t, ids) = loaded.translate(trimmed, beams: beam, alpha: alpha, attention: attention != nil) {
         writeStderr($0 + "\n")
       }
       printLine(out)
@@ -89,6 +91,7 @@ struct Eval: ParsableCommand {
   @Option(help: "Target (reference) column (0-based).") var tgtCol = 1
   @Option(help: "all, train, validation or test: which part of the file to score.") var split = "all"
   @Option(help: "Beam width (1 = greedy).") var beam = 1
+  @Option(help: "Beam length normalisation α: hypotheses rank by log-probability / length^α.") var alpha: Float = 1.0
   @Option(help: "Score only the first N pairs.") var limit: Int?
   @Option(help: "Write the translations here (one per line).") var output: String?
 
@@ -97,6 +100,7 @@ struct Eval: ParsableCommand {
       throw ValidationError("--split must be all, train, validation or test (got \(split))")
     }
     guard (1...64).contains(beam) else { throw ValidationError("--beam must be in 1…64") }
+    guard alpha >= 0, alpha <= 3 else { throw ValidationError("--alpha must be in [0, 3] (got \(alpha))") }
     if let limit, limit <= 0 { throw ValidationError("--limit must be positive") }
   }
 
@@ -111,20 +115,22 @@ struct Eval: ParsableCommand {
     if let limit { set = Array(set.prefix(limit)) }
     guard !set.isEmpty else { throw AppError("\(pairs): no pairs to score") }
     let bar = ProgressBar(total: set.count, label: "translating", unit: "sent")
-    let hyps = translateAll(loaded, set.map(\.source), beams: beam) { bar.advance($0) }
+    let hyps = translateAll(loaded, set.map(\.source), beams: beam, alpha: alpha) { bar.advance($0) }
     bar.finish()
     if let output { try FileIO.writeAtomically(Array((hyps.joined(separator: "\n") + "\n").utf8), to: output) }
     let tok = BLEUTokenizer(language: loaded.model.config.targetLanguage)
     let bleu = corpusBLEU(hyps, set.map(\.target), tokenizer: tok)
     let chrf = corpusChrF(hyps, set.map(\.target))
-    printLine("\(set.count) sentences, \(beam == 1 ? "greedy" : "beam \(beam)"), tok:\(tok.rawValue)")
+    printLine("\(set.count) sentences, \(beam == 1 ? "greedy" : "beam \(beam), α \(alpha)"), tok:\(tok.rawValue)")
     printLine(bleu.description)
     printLine("chrF2 = \(fixed(chrf, 2))")
   }
 }
 
 /// Translations of `sources` (greedy in batches of 32, or beam search one by one); `progress(n)` after each part.
-func translateAll(_ loaded: LoadedTranslator, _ sources: [String], beams: Int, progress: (Int) -> Void) -> [String] {
+func translateAll(
+  _ loaded: LoadedTranslator, _ sources: [String], beams: Int, alpha: Float, progress: (Int) -> Void
+) -> [String] {
   let limit = loaded.model.config.maxLength
   let ids = sources.map { Array(loaded.sourceCodec.encode($0).prefix(limit)) }
   var out: [String] = []
@@ -136,7 +142,7 @@ func translateAll(_ loaded: LoadedTranslator, _ sources: [String], beams: Int, p
     }
   } else {
     for s in ids {
-      out.append(loaded.targetCodec.decode(loaded.model.beamSearch(s, beams: beams).tokens))
+      out.append(loaded.targetCodec.decode(loaded.model.beamSearch(s, beams: beams, alpha: alpha).tokens))
       progress(1)
     }
   }
