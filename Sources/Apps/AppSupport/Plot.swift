@@ -63,6 +63,13 @@ public struct Canvas {
   }
 }
 
+/// The training curve the trainers write: train and validation loss (nats per `unit`) by evaluation.
+public func lossCurve(train: [Double], validation: [Double], per unit: String) -> Image {
+  lineChart(
+    title: "TRAIN AND VALIDATION LOSS (NATS PER \(unit)) BY EVALUATION",
+    series: [("train", train, (40, 90, 200)), ("validation", validation, (200, 60, 40))])
+}
+
 /// A line chart of one or more series against x = 1…n, with min/max labels; written as PNG.
 public func lineChart(
   title: String, series: [(name: String, values: [Double], color: (UInt8, UInt8, UInt8))], width: Int = 640,

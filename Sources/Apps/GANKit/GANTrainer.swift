@@ -25,17 +25,6 @@ public struct GANTrainOptions: Codable, Sendable {
   /// of GAN training).
   public var emaDecay: Float = 0
   public init() {}
-
-  enum CodingKeys: String, CodingKey { case learningRate, beta1, beta2, labelSmoothing, emaDecay }
-
-  public init(from decoder: Decoder) throws {
-    let c = try decoder.container(keyedBy: CodingKeys.self)
-    learningRate = try c.decode(Float.self, forKey: .learningRate)
-    beta1 = try c.decode(Float.self, forKey: .beta1)
-    beta2 = try c.decode(Float.self, forKey: .beta2)
-    labelSmoothing = try c.decode(Float.self, forKey: .labelSmoothing)
-    emaDecay = try c.decodeIfPresent(Float.self, forKey: .emaDecay) ?? 0
-  }
 }
 
 /// One DCGAN iteration as in the PyTorch example (and workload W7): a discriminator step on a real and a
@@ -47,16 +36,21 @@ public final class GANTrainer {
   public let options: GANTrainOptions
   /// The moving average of the generator's weights (buffers are copied), when `options.emaDecay > 0`.
   public let average: Generator?
+  /// (averaged, live) tensor pairs, matched once by name (loading state copies in place, so they stay valid).
+  let averaged: [(average: Tensor, live: Tensor)]
 
   public init(_ pair: GANPair, options: GANTrainOptions = GANTrainOptions()) {
     self.pair = pair
     self.options = options
     if options.emaDecay > 0 {
       let copy = Generator(pair.config)
-      try? copy.loadStateDict(pair.generator.stateDict())
+      let live = pair.generator.stateDict()
+      try? copy.loadStateDict(live)
       average = copy
+      averaged = copy.namedTensors().compactMap { name, t in live[name].map { (t, $0) } }
     } else {
       average = nil
+      averaged = []
     }
     optG = Adam(
       pair.generator.namedParameters(), learningRate: options.learningRate, beta1: options.beta1,
@@ -111,12 +105,9 @@ extension GANTrainer {
   /// avg ← d·avg + (1 − d)·w for parameters, avg ← w for buffers (batch-norm statistics); the decay ramps up
   /// as min(d, (1 + t)/(10 + t)) so early averages do not remember the random initialisation.
   func updateAverage() {
-    guard let average else { return }
     let t = Float(optG.stepCount)
     let d = min(options.emaDecay, (1 + t) / (10 + t))
-    let live = pair.generator.stateDict()
-    for (name, avg) in average.namedTensors() {
-      guard let w = live[name] else { continue }
+    for (avg, w) in averaged {
       let isParameter = w.requiresGrad
       avg.withUnsafeMutableBufferPointer { a in
         w.withUnsafeBufferPointer { p in

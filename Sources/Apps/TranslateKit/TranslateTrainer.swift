@@ -69,16 +69,14 @@ public final class TranslateTrainer {
   public let options: TranslateTrainOptions
   public let schedule: WarmupLR<CosineLR>
 
-  public init(_ model: Translator, options: TranslateTrainOptions, constantLearningRate: Bool = false) {
+  public init(_ model: Translator, options: TranslateTrainOptions) {
     self.model = model
     self.options = options
     optimizer = Adam(
       model.namedParameters(), learningRate: options.learningRate, beta1: 0.9, beta2: 0.98, eps: 1e-9)
     schedule = WarmupLR(
-      warmupSteps: constantLearningRate ? 0 : options.warmupSteps,
-      then: CosineLR(
-        base: options.learningRate, totalSteps: constantLearningRate ? Int.max / 2 : options.steps,
-        minimum: options.minLearningRate))
+      warmupSteps: options.warmupSteps,
+      then: CosineLR(base: options.learningRate, totalSteps: options.steps, minimum: options.minLearningRate))
   }
 
   /// One optimizer step on `batch`; returns the mean (label-smoothed) cross-entropy per target token.

@@ -30,8 +30,9 @@ struct W6: ParsableCommand {
         (128, 4, 2, 2, 512, dropout, false)
       (c.source, c.target) = (vocab, vocab)
       var o = TranslateTrainOptions()
-      (o.learningRate, o.labelSmoothing, o.clip) = (1e-4, 0, 0)
-      let trainer = TranslateTrainer(Translator(c), options: o, constantLearningRate: true)
+      // Constant lr (cosine floor = peak, no warm-up), no smoothing or clipping, as the reference.
+      (o.learningRate, o.minLearningRate, o.warmupSteps, o.labelSmoothing, o.clip) = (1e-4, 1e-4, 0, 0, 0)
+      let trainer = TranslateTrainer(Translator(c), options: o)
       var it = 0
       let steps = 5
       let times = timeReps(reps: options.reps, warmup: options.warmup) {

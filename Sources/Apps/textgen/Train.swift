@@ -168,7 +168,10 @@ struct Train: ParsableCommand {
       }
     }
     bar.finish()
-    try writeCurve(history)
+    if !history.isEmpty {
+      try lossCurve(train: history.map(\.trainLoss), validation: history.map(\.valLoss), per: "CHARACTER")
+        .writePNG(to: out + ".curve.png")
+    }
   }
 
   /// A short sample from the start of the validation text (fixed seed).
@@ -182,15 +185,5 @@ struct Train: ParsableCommand {
       seed: seed
     ) { text.append($0) }
     return corpus.vocabulary.decode(Array(corpus.validation.prefix(8)) + text)
-  }
-
-  func writeCurve(_ history: [TextEvalRecord]) throws {
-    guard history.count >= 1 else { return }
-    let chart = lineChart(
-      title: "TRAIN AND VALIDATION LOSS (NATS PER CHARACTER) BY EVALUATION",
-      series: [
-        ("train", history.map(\.trainLoss), (40, 90, 200)), ("validation", history.map(\.valLoss), (200, 60, 40)),
-      ])
-    try chart.writePNG(to: out + ".curve.png")
   }
 }

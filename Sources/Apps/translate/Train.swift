@@ -153,11 +153,13 @@ struct Train: ParsableCommand {
     var sinceEval = (sum: 0.0, count: 0)
     var epoch = -1
     var order: [[Int]] = []
-    let perEpoch = train.batches(batchSize: trainer.options.batchSize, seed: 0).count
+    let batchSize = trainer.options.batchSize
+    let perEpoch = (train.pairs.count + batchSize - 1) / batchSize
+    let bleuSources = bleuSet.map { Array(codecs.0.encode($0.source).prefix(model.config.maxLength)) }
     for step in start..<steps {
       if step / perEpoch != epoch {
         epoch = step / perEpoch
-        order = train.batches(batchSize: trainer.options.batchSize, seed: trainer.options.seed &+ UInt64(epoch))
+        order = train.batches(batchSize: batchSize, seed: trainer.options.seed &+ UInt64(epoch))
       }
       let batch = train.batch(order[step % perEpoch])
       let loss = trainer.step(batch)
@@ -169,11 +171,7 @@ struct Train: ParsableCommand {
       guard (step + 1) % evalEvery == 0 || step + 1 == steps || outOfTime else { continue }
       model.zeroGrad()
       let valLoss = validationLoss(model, val)
-      let hyps =
-        bleuSet.isEmpty
-        ? []
-        : model.greedy(bleuSet.map { Array(codecs.0.encode($0.source).prefix(model.config.maxLength)) })
-          .map { codecs.1.decode($0.tokens) }
+      let hyps = bleuSources.isEmpty ? [] : model.greedy(bleuSources).map { codecs.1.decode($0.tokens) }
       let bleu = corpusBLEU(
         hyps, bleuSet.map(\.target), tokenizer: BLEUTokenizer(language: model.config.targetLanguage)
       ).score
@@ -207,12 +205,8 @@ struct Train: ParsableCommand {
     }
     bar.finish()
     if !history.isEmpty {
-      let chart = lineChart(
-        title: "TRAIN AND VALIDATION LOSS (NATS PER TOKEN) BY EVALUATION",
-        series: [
-          ("train", history.map(\.trainLoss), (40, 90, 200)), ("validation", history.map(\.valLoss), (200, 60, 40)),
-        ])
-      try chart.writePNG(to: out + ".curve.png")
+      try lossCurve(train: history.map(\.trainLoss), validation: history.map(\.valLoss), per: "TOKEN")
+        .writePNG(to: out + ".curve.png")
     }
   }
 }
