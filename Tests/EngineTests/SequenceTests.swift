@@ -82,6 +82,38 @@ final class SequenceTests: XCTestCase {
     }
   }
 
+  /// Hidden width 11 runs one full 8-lane block and a 3-lane tail; batch 9 splits the rows across threads.
+  /// Gradients are checked, and one and two threads must give identical results.
+  func testRecurrentVectorLanesAndThreads() {
+    for cell in RecurrentCell.allCases {
+      var g = PRNG(seed: 5)
+      func r(_ s: [Int], _ scale: Float = 0.5) -> Tensor { Tensor.randn(s, std: scale, generator: &g).requiringGrad() }
+      let (b, h) = (9, 11)
+      let gh = cell.gates * h
+      let inputs = [r([b, 3, 2]), r([b, h]), r([b, h]), r([gh, 2]), r([gh, h], 0.3), r([gh]), r([gh])]
+      func run(_ v: [Tensor]) -> Tensor {
+        v[0].recurrent(cell, h0: v[1], c0: cell == .lstm ? v[2] : nil, wIH: v[3], wHH: v[4], bIH: v[5], bHH: v[6])
+          .output
+      }
+      let result = gradCheck(inputs, run)
+      XCTAssertLessThan(result.maxError, 1e-2, "\(cell): \(result)")
+      let saved = Parallel.threads
+      defer { Parallel.threads = saved }
+      var outputs: [[Float]] = []
+      var grads: [[Float]] = []
+      for threads in [1, 2] {
+        Parallel.threads = threads
+        for v in inputs { v.grad = nil }
+        let y = run(inputs)
+        (y * y).sum().backward()
+        outputs.append(y.toArray())
+        grads.append(inputs.flatMap { $0.grad?.toArray() ?? [] })
+      }
+      XCTAssertEqual(outputs[0], outputs[1], "\(cell): output differs between 1 and 2 threads")
+      XCTAssertEqual(grads[0], grads[1], "\(cell): gradients differ between 1 and 2 threads")
+    }
+  }
+
   func testAttentionMatchesPyTorchAndGradCheck() throws {
     for name in ["attn", "attn_cache"] {
       let (q, k, v) = (

@@ -21,8 +21,6 @@ public enum RecurrentCell: String, Codable, Sendable, CaseIterable {
   }
 }
 
-@inline(__always) private func sigm(_ x: Float) -> Float { 1 / (1 + fexp(-x)) }
-
 extension Tensor {
   /// Runs `cell` over `self` (B, T, I) from state `h0` (B, H) (and `c0` for LSTM) with PyTorch-layout
   /// weights `wIH` (G·H, I), `wHH` (G·H, H) and biases (G·H). Returns every step's hidden state (B, T, H),
@@ -43,63 +41,87 @@ extension Tensor {
     let h0c = h0.contiguous()
     let c0c = c0?.contiguous()
     let xp = Tensor(uninitializedShape: [b, t, gh])  // (B, T, G·H) input projections, then activations
-    let hp = Tensor(uninitializedShape: [b, t, gh])  // (B, T, G·H) hidden projections Wₕh + bₕ
+    // GRU: (B, T, G·H) hidden projections Wₕh + bₕ, kept apart because r multiplies the n part. RNN and LSTM add
+    // Wₕh straight into the input projections (sgemm with beta 1 also skips a pass that zeroes C).
+    let hp = Tensor(uninitializedShape: cell == .gru ? [b, t, gh] : [0])
     let out = Tensor(uninitializedShape: [b, t, hW])  // (B, T, H)
     let cs = Tensor(uninitializedShape: cell == .lstm ? [b, t, hW] : [0])  // (B, T, H) LSTM cell states
     let (px, pxp, php, po, pc) = (x.ptr, xp.ptr, hp.ptr, out.ptr, cs.ptr)
     let pc0 = c0c?.ptr ?? pc  // only read for LSTM, where c0 is present
     BLAS.gemm(
       transA: false, transB: true, m: b * t, n: gh, k: inW, a: px, lda: inW, b: wi.ptr, ldb: inW, c: pxp, ldc: gh)
-    let bi = bIH?.contiguous().toArray() ?? []
-    let bh = bHH?.contiguous().toArray() ?? []
-    if !bi.isEmpty { for r in 0..<(b * t) { for j in 0..<gh { pxp[r &* gh &+ j] += bi[j] } } }
+    // Biases: bᵢ and bₕ both go into the input projections, except GRU's bₕₙ, which r multiplies.
+    let bi = bIH?.contiguous().toArray() ?? [Float](repeating: 0, count: gh)
+    let bh = bHH?.contiguous().toArray() ?? [Float](repeating: 0, count: gh)
+    let split = cell == .gru ? 2 * hW : gh  // bₕ[split...] stays with the hidden projection
+    let biasX = (0..<gh).map { $0 < split ? bi[$0] + bh[$0] : bi[$0] }
+    let hiddenBias = Tensor(bh, shape: [gh])
+    let pbn = hiddenBias.ptr + split  // GRU: bₕₙ (H)
+    if bIH != nil || bHH != nil {
+      biasX.withUnsafeBufferPointer { bx in
+        for r in 0..<(b * t) {
+          let row = pxp + r &* gh
+          for j in 0..<gh { row[j] += bx[j] }
+        }
+      }
+    }
     let rowX = t &* gh  // stride between batch rows of one step in xp/hp
     let rowH = t &* hW
     for s in 0..<t {
       let hPrev = s == 0 ? h0c.ptr : po + (s - 1) &* hW
       let ldPrev = s == 0 ? hW : rowH
-      let hps = php + s &* gh
+      let gru = cell == .gru
+      let hps = gru ? php + s &* gh : pxp + s &* gh
       BLAS.gemm(
-        transA: false, transB: true, m: b, n: gh, k: hW, a: hPrev, lda: ldPrev, b: wh.ptr, ldb: hW, c: hps,
-        ldc: rowX)
-      for r in 0..<b {
-        let a = pxp + (r &* rowX &+ s &* gh)  // this step's gates
-        let hr = hps + r &* rowX
-        if !bh.isEmpty { for j in 0..<gh { hr[j] += bh[j] } }
-        let hOut = po + (r &* rowH &+ s &* hW)
-        let hIn = hPrev + r &* ldPrev
-        switch cell {
-        case .rnn:
-          for j in 0..<hW {
-            let v = ftanh(a[j] + hr[j])
-            a[j] = v
-            hOut[j] = v
-          }
-        case .gru:
-          for j in 0..<hW {
-            let r_ = sigm(a[j] + hr[j])
-            let z = sigm(a[hW &+ j] + hr[hW &+ j])
-            let n = ftanh(a[2 &* hW &+ j] + r_ * hr[2 &* hW &+ j])
-            a[j] = r_
-            a[hW &+ j] = z
-            a[2 &* hW &+ j] = n
-            hOut[j] = (1 - z) * n + z * hIn[j]
-          }
-        case .lstm:
-          let cPrev = s == 0 ? pc0 + r &* hW : pc + (r &* rowH &+ (s - 1) &* hW)
-          let cOut = pc + (r &* rowH &+ s &* hW)
-          for j in 0..<hW {
-            let i = sigm(a[j] + hr[j])
-            let f = sigm(a[hW &+ j] + hr[hW &+ j])
-            let gg = ftanh(a[2 &* hW &+ j] + hr[2 &* hW &+ j])
-            let o = sigm(a[3 &* hW &+ j] + hr[3 &* hW &+ j])
-            a[j] = i
-            a[hW &+ j] = f
-            a[2 &* hW &+ j] = gg
-            a[3 &* hW &+ j] = o
-            let c = f * cPrev[j] + i * gg
-            cOut[j] = c
-            hOut[j] = o * ftanh(c)
+        transA: false, transB: true, m: b, n: gh, k: hW, a: hPrev, lda: ldPrev, b: wh.ptr, ldb: hW,
+        beta: gru ? 0 : 1, c: hps, ldc: rowX)
+      Parallel.forChunks(b, minPerThread: 4) { rows in
+        for r in rows {
+          let a = pxp + (r &* rowX &+ s &* gh)  // this step's gates
+          let hr = hps + r &* rowX
+          let hOut = po + (r &* rowH &+ s &* hW)
+          let hIn = hPrev + r &* ldPrev
+          switch cell {
+          case .rnn:
+            for j in stride(from: 0, to: hW, by: 8) {
+              let n = min(8, hW &- j)
+              let v = ftanh((a + j).load8(n))
+              (a + j).store8(v, n)
+              (hOut + j).store8(v, n)
+            }
+          case .gru:
+            for j in stride(from: 0, to: hW, by: 8) {
+              let n = min(8, hW &- j)
+              let (aR, aZ, aN) = (a + j, a + (hW &+ j), a + (2 &* hW &+ j))
+              let (hR, hZ, hN) = (hr + j, hr + (hW &+ j), hr + (2 &* hW &+ j))
+              let hn = hN.load8(n) + (pbn + j).load8(n)
+              hN.store8(hn, n)  // kept with its bias for backward
+              let r_ = fsigmoid(aR.load8(n) + hR.load8(n))
+              let z = fsigmoid(aZ.load8(n) + hZ.load8(n))
+              let nn = ftanh(aN.load8(n) + r_ * hn)
+              aR.store8(r_, n)
+              aZ.store8(z, n)
+              aN.store8(nn, n)
+              (hOut + j).store8((1 - z) * nn + z * UnsafePointer(hIn + j).load8(n), n)
+            }
+          case .lstm:
+            let cPrev = s == 0 ? pc0 + r &* hW : pc + (r &* rowH &+ (s - 1) &* hW)
+            let cOut = pc + (r &* rowH &+ s &* hW)
+            for j in stride(from: 0, to: hW, by: 8) {
+              let n = min(8, hW &- j)
+              let (aI, aF, aG, aO) = (a + j, a + (hW &+ j), a + (2 &* hW &+ j), a + (3 &* hW &+ j))
+              let i = fsigmoid(aI.load8(n))
+              let f = fsigmoid(aF.load8(n))
+              let gg = ftanh(aG.load8(n))
+              let o = fsigmoid(aO.load8(n))
+              aI.store8(i, n)
+              aF.store8(f, n)
+              aG.store8(gg, n)
+              aO.store8(o, n)
+              let c = f * (cPrev + j).load8(n) + i * gg
+              (cOut + j).store8(c, n)
+              (hOut + j).store8(o * ftanh(c), n)
+            }
           }
         }
       }
@@ -121,64 +143,70 @@ extension Tensor {
       let hPrevAll = Tensor(uninitializedShape: [b, t, hW])  // (B, T, H) state entering each step
       let dh = Tensor(zeros: [b, hW])  // (B, H) gradient flowing into the previous state
       let dc = Tensor(zeros: [b, hW])  // (B, H) LSTM cell-state gradient
-      let dhNext = Tensor(uninitializedShape: [b, hW])
-      let (pdx, pdh, pprev, pdhs, pdcs, pnext) = (dXp.ptr, dHp.ptr, hPrevAll.ptr, dh.ptr, dc.ptr, dhNext.ptr)
+      let (pdx, pdh, pprev, pdhs, pdcs) = (dXp.ptr, dHp.ptr, hPrevAll.ptr, dh.ptr, dc.ptr)
       for r in 0..<b {
         (pprev + r &* rowH).update(from: h0c.ptr + r &* hW, count: hW)
         if t > 1 { (pprev + (r &* rowH &+ hW)).update(from: po + r &* rowH, count: (t - 1) &* hW) }
       }
       for s in stride(from: t - 1, through: 0, by: -1) {
-        for r in 0..<b {
-          let a = pxp + (r &* rowX &+ s &* gh)
-          let hr = php + (r &* rowX &+ s &* gh)
-          let dA = pdx + (r &* rowX &+ s &* gh)
-          let dH = pdh + (r &* rowX &+ s &* gh)
-          let dhr = pdhs + r &* hW
-          let gy = pdy + (r &* rowH &+ s &* hW)
-          let hIn = pprev + (r &* rowH &+ s &* hW)
-          let dNext = pnext + r &* hW
-          switch cell {
-          case .rnn:
-            for j in 0..<hW {
-              let d = (gy[j] + dhr[j]) * (1 - a[j] * a[j])
-              dA[j] = d
-              dNext[j] = 0
-            }
-          case .gru:
-            for j in 0..<hW {
-              let (r_, z, n) = (a[j], a[hW &+ j], a[2 &* hW &+ j])
-              let d = gy[j] + dhr[j]
-              let dan = d * (1 - z) * (1 - n * n)
-              let daz = d * (hIn[j] - n) * z * (1 - z)
-              let dar = dan * hr[2 &* hW &+ j] * r_ * (1 - r_)
-              (dA[j], dA[hW &+ j], dA[2 &* hW &+ j]) = (dar, daz, dan)
-              (dH[j], dH[hW &+ j], dH[2 &* hW &+ j]) = (dar, daz, dan * r_)
-              dNext[j] = d * z
-            }
-          case .lstm:
-            let cRow = pc + r &* rowH
-            let dcr = pdcs + r &* hW
-            for j in 0..<hW {
-              let (i, f, gg, o) = (a[j], a[hW &+ j], a[2 &* hW &+ j], a[3 &* hW &+ j])
-              let c = cRow[s &* hW &+ j]
-              let cPrev = s == 0 ? pc0[r &* hW &+ j] : cRow[(s - 1) &* hW &+ j]
-              let tc = ftanh(c)
-              let d = gy[j] + dhr[j]
-              let dcc = dcr[j] + d * o * (1 - tc * tc)
-              dA[j] = dcc * gg * i * (1 - i)
-              dA[hW &+ j] = dcc * cPrev * f * (1 - f)
-              dA[2 &* hW &+ j] = dcc * i * (1 - gg * gg)
-              dA[3 &* hW &+ j] = d * tc * o * (1 - o)
-              dcr[j] = dcc * f
-              dNext[j] = 0
+        Parallel.forChunks(b, minPerThread: 4) { rows in
+          for r in rows {
+            let a = pxp + (r &* rowX &+ s &* gh)
+            let hr = php + (r &* rowX &+ s &* gh)
+            let dA = pdx + (r &* rowX &+ s &* gh)
+            let dH = pdh + (r &* rowX &+ s &* gh)
+            let dhr = pdhs + r &* hW  // in: ∂L/∂h_s from later steps; out (GRU): the direct part of ∂L/∂h_{s−1}
+            let gy = pdy + (r &* rowH &+ s &* hW)
+            let hIn = pprev + (r &* rowH &+ s &* hW)
+            switch cell {
+            case .rnn:
+              for j in stride(from: 0, to: hW, by: 8) {
+                let n = min(8, hW &- j)
+                let v = (a + j).load8(n)
+                (dA + j).store8(((gy + j).load8(n) + (dhr + j).load8(n)) * (1 - v * v), n)
+              }
+            case .gru:
+              for j in stride(from: 0, to: hW, by: 8) {
+                let n = min(8, hW &- j)
+                let (r_, z, nn) = ((a + j).load8(n), (a + (hW &+ j)).load8(n), (a + (2 &* hW &+ j)).load8(n))
+                let d = (gy + j).load8(n) + (dhr + j).load8(n)
+                let dan = d * (1 - z) * (1 - nn * nn)
+                let daz = d * ((hIn + j).load8(n) - nn) * z * (1 - z)
+                let dar = dan * (hr + (2 &* hW &+ j)).load8(n) * r_ * (1 - r_)
+                (dA + j).store8(dar, n)
+                (dA + (hW &+ j)).store8(daz, n)
+                (dA + (2 &* hW &+ j)).store8(dan, n)
+                (dH + j).store8(dar, n)
+                (dH + (hW &+ j)).store8(daz, n)
+                (dH + (2 &* hW &+ j)).store8(dan * r_, n)
+                (dhr + j).store8(d * z, n)
+              }
+            case .lstm:
+              let cRow = pc + r &* rowH
+              let dcr = pdcs + r &* hW
+              let cPrevRow = s == 0 ? pc0 + r &* hW : cRow + (s - 1) &* hW
+              for j in stride(from: 0, to: hW, by: 8) {
+                let n = min(8, hW &- j)
+                let i = (a + j).load8(n)
+                let f = (a + (hW &+ j)).load8(n)
+                let gg = (a + (2 &* hW &+ j)).load8(n)
+                let o = (a + (3 &* hW &+ j)).load8(n)
+                let tc = ftanh((cRow + (s &* hW &+ j)).load8(n))
+                let d = (gy + j).load8(n) + (dhr + j).load8(n)
+                let dcc = (dcr + j).load8(n) + d * o * (1 - tc * tc)
+                (dA + j).store8(dcc * gg * i * (1 - i), n)
+                (dA + (hW &+ j)).store8(dcc * (cPrevRow + j).load8(n) * f * (1 - f), n)
+                (dA + (2 &* hW &+ j)).store8(dcc * i * (1 - gg * gg), n)
+                (dA + (3 &* hW &+ j)).store8(d * tc * o * (1 - o), n)
+                (dcr + j).store8(dcc * f, n)
+              }
             }
           }
         }
-        // dh (B, H) = dNext + dHp_s (B, G·H) @ Wₕ (G·H, H)
+        // dh (B, H) = [GRU: d ⊙ z] + dHp_s (B, G·H) @ Wₕ (G·H, H)
         BLAS.gemm(
           transA: false, transB: false, m: b, n: hW, k: gh, a: pdh + s &* gh, lda: rowX, b: wh.ptr, ldb: hW,
-          beta: 0, c: pdhs, ldc: hW)
-        for e in 0..<(b * hW) { pdhs[e] += pnext[e] }
+          beta: cell == .gru ? 1 : 0, c: pdhs, ldc: hW)
       }
       var grads: [Tensor?] = []
       // dx (B·T, I) = dXp @ Wᵢ
