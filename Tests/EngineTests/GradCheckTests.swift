@@ -73,6 +73,7 @@ final class GradCheckTests: XCTestCase {
     check("leakyRelu", [k]) { $0[0].leakyRelu(0.2) }
     check("gelu", [a]) { $0[0].gelu() }
     check("gelu tanh", [a]) { $0[0].gelu(approximate: true) }
+    check("gelu, 8 lanes + tail", [randn([19], seed: 61)]) { $0[0].gelu() }
   }
 
   func testReductions() {
@@ -167,6 +168,9 @@ final class GradCheckTests: XCTestCase {
       $0[0].layerNorm(weight: $0[1], bias: $0[2])
     }
     check("layerNorm no affine", [randn([4, 5], seed: 60)]) { $0[0].layerNorm(weight: nil, bias: nil) }
+    check("layerNorm, 8 lanes + tail", [randn([3, 11], seed: 62), randn([11], seed: 63), randn([11], seed: 64)]) {
+      $0[0].layerNorm(weight: $0[1], bias: $0[2])
+    }
   }
 
   func testLosses() {

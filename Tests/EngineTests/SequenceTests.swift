@@ -132,6 +132,34 @@ final class SequenceTests: XCTestCase {
     XCTAssertLessThan(result.maxError, 1e-2, "\(result)")
   }
 
+  /// Long causal sequences (queries in blocks of 32, each multiplying only the keys it sees, with a short last
+  /// block and, in the second case, more keys than queries) match attention composed from matmul, an additive
+  /// mask and softmax, forward and backward.
+  func testBlockedCausalAttentionMatchesComposed() {
+    var g = PRNG(seed: 11)
+    for (tq, tk) in [(80, 80), (70, 75)] {
+      let q = Tensor.randn([2, 2, tq, 8], generator: &g).requiringGrad()
+      let k = Tensor.randn([2, 2, tk, 8], generator: &g).requiringGrad()
+      let v = Tensor.randn([2, 2, tk, 6], generator: &g).requiringGrad()
+      let proj = Tensor.randn([2, 2, tq, 6], generator: &g)
+      let fused = q.scaledDotProductAttention(keys: k, values: v, causal: true)
+      (fused * proj).sum().backward()
+      let fusedGrads = [q, k, v].map { $0.grad?.toArray() ?? [] }
+      for x in [q, k, v] { x.grad = nil }
+      var mask = [Float](repeating: 0, count: tq * tk)
+      for i in 0..<tq { for j in (tk - tq + i + 1)..<tk { mask[i * tk + j] = -1e9 } }
+      let scores = q.matmul(k.transposed()) * (1 / Float(8).squareRoot()) + Tensor(mask, shape: [tq, tk])
+      let composed = scores.softmax().matmul(v)
+      (composed * proj).sum().backward()
+      assertClose(fused, composed, "(\(tq), \(tk)) output")
+      for (n, x) in [q, k, v].enumerated() {
+        assertClose(
+          Tensor(fusedGrads[n], shape: x.shape), x.grad ?? Tensor(zeros: x.shape), tol: 1e-3, "(\(tq), \(tk)) grad \(n)"
+        )
+      }
+    }
+  }
+
   /// Key-length masks: a padded row attends exactly as its unpadded keys alone would, and the masked
   /// attention's gradients (padding keys get none) pass central differences.
   func testAttentionKeyLengthsMask() {

@@ -82,3 +82,123 @@ extension UnsafeMutablePointer where Pointee == Float {
     }
   }
 }
+
+// Row kernels over `n` contiguous floats: eight lanes at a time, then a scalar tail.
+
+/// The largest of `p[0..<n]` (−∞ when n = 0).
+@inline(__always) func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+  var m = Float8(repeating: -.infinity)
+  var j = 0
+  while j &+ 8 <= n {
+    let v = (p + j).load8()
+    m.replace(with: v, where: v .> m)
+    j &+= 8
+  }
+  var mx = m[0]
+  for l in 1..<8 { mx = Swift.max(mx, m[l]) }
+  while j < n {
+    mx = Swift.max(mx, p[j])
+    j &+= 1
+  }
+  return mx
+}
+
+/// Σ a[j]·b[j] over j < n.
+@inline(__always) func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+  var acc = Float8()
+  var j = 0
+  while j &+ 8 <= n {
+    acc += (a + j).load8() * (b + j).load8()
+    j &+= 8
+  }
+  var s = acc.sum()
+  while j < n {
+    s += a[j] * b[j]
+    j &+= 1
+  }
+  return s
+}
+
+/// Softmax of `p[0..<n]` in place (n ≥ 1): p ← e^(p − max) / Σ e^(p − max).
+@inline(__always) func softmaxRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+  let mx = rowMax(p, n)
+  let shift = Float8(repeating: mx)
+  var acc = Float8()
+  var j = 0
+  while j &+ 8 <= n {
+    let e = fexp((p + j).load8() - shift)
+    (p + j).store8(e)
+    acc += e
+    j &+= 8
+  }
+  var sum = acc.sum()
+  while j < n {
+    let e = fexp(p[j] - mx)
+    p[j] = e
+    sum += e
+    j &+= 1
+  }
+  let inv = Float8(repeating: 1 / sum)
+  j = 0
+  while j &+ 8 <= n {
+    (p + j).store8((p + j).load8() * inv)
+    j &+= 8
+  }
+  while j < n {
+    p[j] *= inv[0]
+    j &+= 1
+  }
+}
+
+/// Σ p[j] over j < n.
+@inline(__always) func rowSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+  var acc = Float8()
+  var j = 0
+  while j &+ 8 <= n {
+    acc += (p + j).load8()
+    j &+= 8
+  }
+  var s = acc.sum()
+  while j < n {
+    s += p[j]
+    j &+= 1
+  }
+  return s
+}
+
+/// Σ (p[j] − mean)² over j < n.
+@inline(__always) func rowSquaredDeviation(_ p: UnsafePointer<Float>, _ mean: Float, _ n: Int) -> Float {
+  let m = Float8(repeating: mean)
+  var acc = Float8()
+  var j = 0
+  while j &+ 8 <= n {
+    let v = (p + j).load8() - m
+    acc += v * v
+    j &+= 8
+  }
+  var s = acc.sum()
+  while j < n {
+    s += (p[j] - mean) * (p[j] - mean)
+    j &+= 1
+  }
+  return s
+}
+
+/// `ferf` on each lane.
+@inline(__always) func ferf(_ v: Float8) -> Float8 {
+  let x = clamp(v, -4, 4)
+  let x2 = x * x
+  var p = Float8(repeating: -2.726_142_3e-10)
+  p = p * x2 + 2.770_681_4e-08
+  p = p * x2 - 2.101_024e-06
+  p = p * x2 - 5.692_506_4e-05
+  p = p * x2 - 7.349_906_3e-04
+  p = p * x2 - 2.954_600_0e-03
+  p = p * x2 - 1.609_603_3e-02
+  var q = Float8(repeating: -1.456_607_2e-05)
+  q = q * x2 - 2.133_740_6e-04
+  q = q * x2 - 1.682_827e-03
+  q = q * x2 - 7.373_329_2e-03
+  q = q * x2 - 1.426_473_9e-02
+  return x * p / q
+}

@@ -62,9 +62,10 @@ extension Tensor {
     let out = Tensor(uninitializedShape: shape)
     nonisolated(unsafe) let (px, po) = (x.ptr, out.ptr)
     Parallel.forChunks(n, minPerThread: 1 << 15) { r in
-      for i in r {
-        let v = px[i]
-        po[i] = 0.5 * v * (1 + ferf(v * 0.707_106_78))
+      for i in stride(from: r.lowerBound, to: r.upperBound, by: 8) {
+        let n = Swift.min(8, r.upperBound &- i)
+        let v = (px + i).load8(n)
+        (po + i).store8(0.5 * v * (1 + ferf(v * 0.707_106_78)), n)
       }
     }
     return out.recording("gelu", [self]) { g in
@@ -72,11 +73,12 @@ extension Tensor {
       let dx = Tensor(uninitializedShape: x.shape)
       nonisolated(unsafe) let (pg, pd, px) = (gc.ptr, dx.ptr, x.ptr)
       Parallel.forChunks(n, minPerThread: 1 << 15) { r in
-        for i in r {
-          let v = px[i]
+        for i in stride(from: r.lowerBound, to: r.upperBound, by: 8) {
+          let n = Swift.min(8, r.upperBound &- i)
+          let v = (px + i).load8(n)
           let cdf = 0.5 * (1 + ferf(v * 0.707_106_78))
           let pdf = fexp(-0.5 * v * v) * 0.398_942_28  // 1/sqrt(2pi)
-          pd[i] = pg[i] * (cdf + v * pdf)
+          (pd + i).store8((pg + i).load8(n) * (cdf + v * pdf), n)
         }
       }
       return [dx]

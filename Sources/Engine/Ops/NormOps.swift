@@ -140,11 +140,8 @@ extension Tensor {
       for r in range {
         let src = px + r &* d
         let dst = po + r &* d
-        var mu: Float = 0
-        for j in 0..<d { mu += src[j] }
-        mu /= Float(d)
-        var v: Float = 0
-        for j in 0..<d { v += (src[j] - mu) * (src[j] - mu) }
+        let mu = rowSum(src, d) / Float(d)
+        let v = rowSquaredDeviation(src, mu, d)
         let inv = 1 / (v / Float(d) + eps).squareRoot()
         ps[2 &* r] = mu
         ps[2 &* r &+ 1] = inv
@@ -163,38 +160,39 @@ extension Tensor {
       let lock = SpinLock()
       Parallel.forChunks(rows, minPerThread: rowsPerThread) { range in
         // Per-chunk partial sums of dW and dB, added under the lock at the end.
-        var pdw = [Float](repeating: 0, count: d)
-        var pdb = [Float](repeating: 0, count: d)
-        pdw.withUnsafeMutableBufferPointer { lw in
-          pdb.withUnsafeMutableBufferPointer { lb in
-            for r in range {
-              let src = px + r &* d
-              let gs = pg + r &* d
-              let dd = pd + r &* d
-              let mu = ps[2 &* r]
-              let inv = ps[2 &* r &+ 1]
-              var a: Float = 0  // Σ dx̂
-              var b: Float = 0  // Σ dx̂·x̂
-              for j in 0..<d {
-                let xh = (src[j] - mu) * inv
-                let dxh = gs[j] * pw[j]
-                a += dxh
-                b += dxh * xh
-                lw[j] += gs[j] * xh
-                lb[j] += gs[j]
-              }
-              let k = inv / Float(d)
-              for j in 0..<d {
-                let xh = (src[j] - mu) * inv
-                dd[j] = k * (Float(d) * gs[j] * pw[j] - a - xh * b)
-              }
-            }
+        let partial = Tensor(zeros: [2, d])
+        let (lw, lb) = (partial.ptr, partial.ptr + d)
+        for r in range {
+          let src = px + r &* d
+          let gs = pg + r &* d
+          let dd = pd + r &* d
+          let mu = ps[2 &* r]
+          let inv = ps[2 &* r &+ 1]
+          // a = Σ dx̂, b = Σ dx̂·x̂ (dx̂ = g·w); dW += g·x̂, dB += g
+          var a8 = Float8()
+          var b8 = Float8()
+          let (mu8, inv8) = (Float8(repeating: mu), Float8(repeating: inv))
+          for j in stride(from: 0, to: d, by: 8) {
+            let n = Swift.min(8, d &- j)
+            let g = (gs + j).load8(n)
+            let xh = ((src + j).load8(n) - mu8) * inv8
+            let dxh = g * (pw + j).load8(n)
+            a8 += dxh
+            b8 += dxh * xh  // tail lanes: g = 0, so dxh = 0
+            (lw + j).store8((lw + j).load8(n) + g * xh, n)
+            (lb + j).store8((lb + j).load8(n) + g, n)
+          }
+          let (a, b) = (a8.sum(), b8.sum())
+          let k = inv / Float(d)
+          for j in 0..<d {
+            let xh = (src[j] - mu) * inv
+            dd[j] = k * (Float(d) * gs[j] * pw[j] - a - xh * b)
           }
         }
         lock.withLock {
           for j in 0..<d {
-            dw[j] += pdw[j]
-            db[j] += pdb[j]
+            dw[j] += lw[j]
+            db[j] += lb[j]
           }
         }
       }
