@@ -147,8 +147,7 @@ public final class CharRNN: Module, LanguageModel {
 
   /// Logits (B, T, V) and the final state, from `state` (zeros when nil).
   func run(_ tokens: [Int], batch: Int, steps: Int, state: RecurrentState?) -> (Tensor, RecurrentState) {
-    let x = embedding(tokens, shape: [batch, steps])  // (B, T, E)
-    let (h, s) = rnn(x, state: state)  // (B, T, H)
+    let (h, s) = rnn(tokens: tokens, embedding: embedding, shape: [batch, steps], state: state)  // (B, T, H)
     return (headLayer(h.dropout(config.dropout, training: isTraining)), s)
   }
 

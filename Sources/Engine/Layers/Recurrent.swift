@@ -61,6 +61,25 @@ public final class Recurrent: Module {
   /// Runs the stack over `input` (B, T, I) from `state` (zeros when nil). Returns the last layer's outputs
   /// (B, T, H) and the final state of every layer (detached, ready to be carried into the next call).
   public func callAsFunction(_ input: Tensor, state: RecurrentState? = nil) -> (Tensor, RecurrentState) {
+    run(input, projected: false, state: state)
+  }
+
+  /// The stack over `embedding(tokens, shape: [B, T])`: the same values and gradients. When the vocabulary
+  /// is small against the batch (V ≤ B·T / 2, as in character models), the first layer's input projections
+  /// are rows of a (V, G·H) table, embedding × Wᵢᵀ, instead of a (B·T, E) × (E, G·H) product per batch.
+  public func callAsFunction(
+    tokens: [Int], embedding: Embedding, shape: [Int], state: RecurrentState? = nil
+  ) -> (Tensor, RecurrentState) {
+    let vocabulary = embedding.weight.shape[0]
+    guard let first = layers.first, 2 * vocabulary <= tokens.count else {
+      return run(embedding(tokens, shape: shape), projected: false, state: state)
+    }
+    let table = embedding.weight.matmul(first.weightIH.transposed())  // (V, G·H)
+    return run(table.indexSelect(rows: tokens).reshaped(shape + [table.shape[1]]), projected: true, state: state)
+  }
+
+  /// `input` is (B, T, I), or with `projected` the first layer's input projections (B, T, G·H).
+  func run(_ input: Tensor, projected: Bool, state: RecurrentState?) -> (Tensor, RecurrentState) {
     let start =
       state ?? .zeros(cell, layers: layers.count, batch: input.shape[0], hidden: hiddenSize)
     var x = input
@@ -69,7 +88,8 @@ public final class Recurrent: Module {
     for (l, w) in layers.enumerated() {
       if l > 0 { x = x.dropout(dropout, training: isTraining) }
       let r = x.recurrent(
-        cell, h0: start.h[l], c0: start.c?[l], wIH: w.weightIH, wHH: w.weightHH, bIH: w.biasIH, bHH: w.biasHH)
+        cell, h0: start.h[l], c0: start.c?[l], wIH: projected && l == 0 ? nil : w.weightIH, wHH: w.weightHH,
+        bIH: w.biasIH, bHH: w.biasHH)
       x = r.output  // (B, T, H)
       hs.append(r.h)
       if let c = r.c { cs.append(c) }

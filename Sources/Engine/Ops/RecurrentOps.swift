@@ -25,19 +25,23 @@ extension Tensor {
   /// Runs `cell` over `self` (B, T, I) from state `h0` (B, H) (and `c0` for LSTM) with PyTorch-layout
   /// weights `wIH` (G·H, I), `wHH` (G·H, H) and biases (G·H). Returns every step's hidden state (B, T, H),
   /// recorded for backward, and the final states, detached (truncated BPTT: carry them into the next call).
+  /// With `wIH` nil, `self` is already the input projection x Wᵢᵀ (B, T, G·H) (e.g. rows gathered from a
+  /// precomputed embedding × Wᵢᵀ table), and its gradient is that of the projection.
   public func recurrent(
-    _ cell: RecurrentCell, h0: Tensor, c0: Tensor? = nil, wIH: Tensor, wHH: Tensor, bIH: Tensor?, bHH: Tensor?
+    _ cell: RecurrentCell, h0: Tensor, c0: Tensor? = nil, wIH: Tensor?, wHH: Tensor, bIH: Tensor?, bHH: Tensor?
   ) -> (output: Tensor, h: Tensor, c: Tensor?) {
     precondition(rank == 3, "recurrent: input must be (B, T, I), got \(shape)")
     let (b, t, inW) = (shape[0], shape[1], shape[2])
     let hW = wHH.shape[1]
     let g = cell.gates
     let gh = g * hW
-    precondition(wIH.shape == [gh, inW] && wHH.shape == [gh, hW], "recurrent: weights \(wIH.shape), \(wHH.shape)")
+    precondition(
+      (wIH.map { $0.shape == [gh, inW] } ?? (inW == gh)) && wHH.shape == [gh, hW],
+      "recurrent: input \(shape), weights \(wIH?.shape ?? []), \(wHH.shape)")
     precondition(h0.shape == [b, hW], "recurrent: h0 \(h0.shape) should be \([b, hW])")
     precondition(cell != .lstm || c0?.shape == [b, hW], "recurrent: LSTM needs c0 of shape \([b, hW])")
     let x = contiguous()
-    let (wi, wh) = (wIH.contiguous(), wHH.contiguous())
+    let (wi, wh) = (wIH?.contiguous(), wHH.contiguous())
     let h0c = h0.contiguous()
     let c0c = c0?.contiguous()
     let xp = Tensor(uninitializedShape: [b, t, gh])  // (B, T, G·H) input projections, then activations
@@ -48,8 +52,12 @@ extension Tensor {
     let cs = Tensor(uninitializedShape: cell == .lstm ? [b, t, hW] : [0])  // (B, T, H) LSTM cell states
     let (px, pxp, php, po, pc) = (x.ptr, xp.ptr, hp.ptr, out.ptr, cs.ptr)
     let pc0 = c0c?.ptr ?? pc  // only read for LSTM, where c0 is present
-    BLAS.gemm(
-      transA: false, transB: true, m: b * t, n: gh, k: inW, a: px, lda: inW, b: wi.ptr, ldb: inW, c: pxp, ldc: gh)
+    if let wi {
+      BLAS.gemm(
+        transA: false, transB: true, m: b * t, n: gh, k: inW, a: px, lda: inW, b: wi.ptr, ldb: inW, c: pxp, ldc: gh)
+    } else {
+      pxp.update(from: px, count: b * t * gh)
+    }
     // Biases: bᵢ and bₕ both go into the input projections, except GRU's bₕₙ, which r multiplies.
     let bi = bIH?.contiguous().toArray() ?? [Float](repeating: 0, count: gh)
     let bh = bHH?.contiguous().toArray() ?? [Float](repeating: 0, count: gh)
@@ -128,7 +136,7 @@ extension Tensor {
     }
     let hLast = out.slice(axis: 1, (t - 1)..<t).reshaped([b, hW]).contiguous().detached()
     let cLast = cell == .lstm ? cs.slice(axis: 1, (t - 1)..<t).reshaped([b, hW]).contiguous().detached() : nil
-    var inputs = [self, wIH, wHH, h0]
+    var inputs = [self] + (wIH.map { [$0] } ?? []) + [wHH, h0]
     if let c0 { inputs.append(c0) }
     if let bIH { inputs.append(bIH) }
     if let bHH { inputs.append(bHH) }
@@ -209,24 +217,29 @@ extension Tensor {
           beta: cell == .gru ? 1 : 0, c: pdhs, ldc: hW)
       }
       var grads: [Tensor?] = []
-      // dx (B·T, I) = dXp @ Wᵢ
-      var dx: Tensor? = nil
-      if self.requiresGrad {
-        let d = Tensor(uninitializedShape: [b, t, inW])
+      if let wi {
+        // dx (B·T, I) = dXp @ Wᵢ ; dWᵢ (G·H, I) = dXpᵀ @ x
+        var dx: Tensor? = nil
+        if self.requiresGrad {
+          let d = Tensor(uninitializedShape: [b, t, inW])
+          BLAS.gemm(
+            transA: false, transB: false, m: b * t, n: inW, k: gh, a: pdx, lda: gh, b: wi.ptr, ldb: inW, c: d.ptr,
+            ldc: inW)
+          dx = d
+        }
+        let dwi = Tensor(uninitializedShape: [gh, inW])
         BLAS.gemm(
-          transA: false, transB: false, m: b * t, n: inW, k: gh, a: pdx, lda: gh, b: wi.ptr, ldb: inW, c: d.ptr,
+          transA: true, transB: false, m: gh, n: inW, k: b * t, a: pdx, lda: gh, b: px, ldb: inW, c: dwi.ptr,
           ldc: inW)
-        dx = d
+        grads += [dx, dwi]
+      } else {
+        grads.append(self.requiresGrad ? dXp : nil)  // the projection's gradient is dXp itself
       }
-      grads.append(dx)
-      // dWᵢ (G·H, I) = dXpᵀ @ x ; dWₕ (G·H, H) = dHpᵀ @ h_prev
-      let dwi = Tensor(uninitializedShape: [gh, inW])
-      BLAS.gemm(
-        transA: true, transB: false, m: gh, n: inW, k: b * t, a: pdx, lda: gh, b: px, ldb: inW, c: dwi.ptr, ldc: inW)
+      // dWₕ (G·H, H) = dHpᵀ @ h_prev
       let dwh = Tensor(uninitializedShape: [gh, hW])
       BLAS.gemm(
         transA: true, transB: false, m: gh, n: hW, k: b * t, a: pdh, lda: gh, b: pprev, ldb: hW, c: dwh.ptr, ldc: hW)
-      grads += [dwi, dwh, dh.copy()]
+      grads += [dwh, dh.copy()]
       if cell == .lstm { grads.append(dc.copy()) }
       func columnSums(_ p: UnsafeMutablePointer<Float>) -> Tensor {
         var sums = [Float](repeating: 0, count: gh)
