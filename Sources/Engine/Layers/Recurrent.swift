@@ -74,7 +74,10 @@ public final class Recurrent: Module {
     guard let first = layers.first, 2 * vocabulary <= tokens.count else {
       return run(embedding(tokens, shape: shape), projected: false, state: state)
     }
-    let table = embedding.weight.matmul(first.weightIH.transposed())  // (V, G·H)
+    // The biases join the table too (GRU's bₕ stays in the cell, which multiplies its n part by r).
+    var table = embedding.weight.matmul(first.weightIH.transposed())  // (V, G·H)
+    if let b = first.biasIH { table = table + b }
+    if cell != .gru, let b = first.biasHH { table = table + b }
     return run(table.indexSelect(rows: tokens).reshaped(shape + [table.shape[1]]), projected: true, state: state)
   }
 
@@ -87,9 +90,10 @@ public final class Recurrent: Module {
     var cs: [Tensor] = []
     for (l, w) in layers.enumerated() {
       if l > 0 { x = x.dropout(dropout, training: isTraining) }
+      let fromTable = projected && l == 0  // the table already holds Wᵢ and the biases it could take
       let r = x.recurrent(
-        cell, h0: start.h[l], c0: start.c?[l], wIH: projected && l == 0 ? nil : w.weightIH, wHH: w.weightHH,
-        bIH: w.biasIH, bHH: w.biasHH)
+        cell, h0: start.h[l], c0: start.c?[l], wIH: fromTable ? nil : w.weightIH, wHH: w.weightHH,
+        bIH: fromTable ? nil : w.biasIH, bHH: fromTable && cell != .gru ? nil : w.biasHH)
       x = r.output  // (B, T, H)
       hs.append(r.h)
       if let c = r.c { cs.append(c) }

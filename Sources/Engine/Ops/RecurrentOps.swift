@@ -45,19 +45,17 @@ extension Tensor {
     let h0c = h0.contiguous()
     let c0c = c0?.contiguous()
     let xp = Tensor(uninitializedShape: [b, t, gh])  // (B, T, G·H) input projections, then activations
-    // GRU: (B, T, G·H) hidden projections Wₕh + bₕ, kept apart because r multiplies the n part. RNN and LSTM add
-    // Wₕh straight into the input projections (sgemm with beta 1 also skips a pass that zeroes C).
+    // GRU: (B, T, G·H) whose n part keeps Wₕₙh + bₕₙ for backward (r multiplies it).
     let hp = Tensor(uninitializedShape: cell == .gru ? [b, t, gh] : [0])
+    // Contiguous per-step operands of the recurrent GEMM: rows of xp and out are T·G·H and T·H floats apart, often
+    // a power of two, which maps every row to the same cache sets (sgemm ran ~30 % slower at B = 32).
+    let gbuf = Tensor(uninitializedShape: [b, gh])  // (B, G·H) this step's Wₕh
+    let hbuf = Tensor(uninitializedShape: [2, b, hW])  // (2, B, H) the state entering / leaving the step
+    let (pgb, phb) = (gbuf.ptr, hbuf.ptr)
     let out = Tensor(uninitializedShape: [b, t, hW])  // (B, T, H)
     let cs = Tensor(uninitializedShape: cell == .lstm ? [b, t, hW] : [0])  // (B, T, H) LSTM cell states
     let (px, pxp, php, po, pc) = (x.ptr, xp.ptr, hp.ptr, out.ptr, cs.ptr)
     let pc0 = c0c?.ptr ?? pc  // only read for LSTM, where c0 is present
-    if let wi {
-      BLAS.gemm(
-        transA: false, transB: true, m: b * t, n: gh, k: inW, a: px, lda: inW, b: wi.ptr, ldb: inW, c: pxp, ldc: gh)
-    } else {
-      pxp.update(from: px, count: b * t * gh)
-    }
     // Biases: bᵢ and bₕ both go into the input projections, except GRU's bₕₙ, which r multiplies.
     let bi = bIH?.contiguous().toArray() ?? [Float](repeating: 0, count: gh)
     let bh = bHH?.contiguous().toArray() ?? [Float](repeating: 0, count: gh)
@@ -65,37 +63,46 @@ extension Tensor {
     let biasX = (0..<gh).map { $0 < split ? bi[$0] + bh[$0] : bi[$0] }
     let hiddenBias = Tensor(bh, shape: [gh])
     let pbn = hiddenBias.ptr + split  // GRU: bₕₙ (H)
-    if bIH != nil || bHH != nil {
-      biasX.withUnsafeBufferPointer { bx in
+    let hasBias = bIH != nil || bHH != nil
+    biasX.withUnsafeBufferPointer { bx in
+      guard let pb = bx.baseAddress else { return }
+      if let wi {
+        // xp = bias rows, then += x Wᵢᵀ (beta 1: one pass over xp instead of zeroing it and adding the bias after)
+        if hasBias { for r in 0..<(b * t) { (pxp + r &* gh).update(from: pb, count: gh) } }
+        BLAS.gemm(
+          transA: false, transB: true, m: b * t, n: gh, k: inW, a: px, lda: inW, b: wi.ptr, ldb: inW,
+          beta: hasBias ? 1 : 0, c: pxp, ldc: gh)
+      } else if hasBias {
         for r in 0..<(b * t) {
-          let row = pxp + r &* gh
-          for j in 0..<gh { row[j] += bx[j] }
+          let (src, dst) = (px + r &* gh, pxp + r &* gh)
+          for j in 0..<gh { dst[j] = src[j] + pb[j] }
         }
+      } else {
+        pxp.update(from: px, count: b * t * gh)
       }
     }
     let rowX = t &* gh  // stride between batch rows of one step in xp/hp
     let rowH = t &* hW
     for s in 0..<t {
-      let hPrev = s == 0 ? h0c.ptr : po + (s - 1) &* hW
-      let ldPrev = s == 0 ? hW : rowH
-      let gru = cell == .gru
-      let hps = gru ? php + s &* gh : pxp + s &* gh
+      let hPrev = s == 0 ? h0c.ptr : phb + ((s &- 1) & 1) &* b &* hW  // (B, H)
+      let hNext = phb + (s & 1) &* b &* hW
       BLAS.gemm(
-        transA: false, transB: true, m: b, n: gh, k: hW, a: hPrev, lda: ldPrev, b: wh.ptr, ldb: hW,
-        beta: gru ? 0 : 1, c: hps, ldc: rowX)
+        transA: false, transB: true, m: b, n: gh, k: hW, a: hPrev, lda: hW, b: wh.ptr, ldb: hW, c: pgb, ldc: gh)
       Parallel.forChunks(b, minPerThread: 4) { rows in
         for r in rows {
           let a = pxp + (r &* rowX &+ s &* gh)  // this step's gates
-          let hr = hps + r &* rowX
+          let hr = pgb + r &* gh
           let hOut = po + (r &* rowH &+ s &* hW)
-          let hIn = hPrev + r &* ldPrev
+          let hNew = hNext + r &* hW
+          let hIn = hPrev + r &* hW
           switch cell {
           case .rnn:
             for j in stride(from: 0, to: hW, by: 8) {
               let n = min(8, hW &- j)
-              let v = ftanh((a + j).load8(n))
+              let v = ftanh((a + j).load8(n) + (hr + j).load8(n))
               (a + j).store8(v, n)
               (hOut + j).store8(v, n)
+              (hNew + j).store8(v, n)
             }
           case .gru:
             for j in stride(from: 0, to: hW, by: 8) {
@@ -103,14 +110,16 @@ extension Tensor {
               let (aR, aZ, aN) = (a + j, a + (hW &+ j), a + (2 &* hW &+ j))
               let (hR, hZ, hN) = (hr + j, hr + (hW &+ j), hr + (2 &* hW &+ j))
               let hn = hN.load8(n) + (pbn + j).load8(n)
-              hN.store8(hn, n)  // kept with its bias for backward
+              (php + (r &* rowX &+ s &* gh &+ 2 &* hW &+ j)).store8(hn, n)  // kept with its bias for backward
               let r_ = fsigmoid(aR.load8(n) + hR.load8(n))
               let z = fsigmoid(aZ.load8(n) + hZ.load8(n))
               let nn = ftanh(aN.load8(n) + r_ * hn)
               aR.store8(r_, n)
               aZ.store8(z, n)
               aN.store8(nn, n)
-              (hOut + j).store8((1 - z) * nn + z * UnsafePointer(hIn + j).load8(n), n)
+              let hv = (1 - z) * nn + z * UnsafePointer(hIn + j).load8(n)
+              (hOut + j).store8(hv, n)
+              (hNew + j).store8(hv, n)
             }
           case .lstm:
             let cPrev = s == 0 ? pc0 + r &* hW : pc + (r &* rowH &+ (s - 1) &* hW)
@@ -118,17 +127,19 @@ extension Tensor {
             for j in stride(from: 0, to: hW, by: 8) {
               let n = min(8, hW &- j)
               let (aI, aF, aG, aO) = (a + j, a + (hW &+ j), a + (2 &* hW &+ j), a + (3 &* hW &+ j))
-              let i = fsigmoid(aI.load8(n))
-              let f = fsigmoid(aF.load8(n))
-              let gg = ftanh(aG.load8(n))
-              let o = fsigmoid(aO.load8(n))
+              let i = fsigmoid(aI.load8(n) + (hr + j).load8(n))
+              let f = fsigmoid(aF.load8(n) + (hr + (hW &+ j)).load8(n))
+              let gg = ftanh(aG.load8(n) + (hr + (2 &* hW &+ j)).load8(n))
+              let o = fsigmoid(aO.load8(n) + (hr + (3 &* hW &+ j)).load8(n))
               aI.store8(i, n)
               aF.store8(f, n)
               aG.store8(gg, n)
               aO.store8(o, n)
               let c = f * (cPrev + j).load8(n) + i * gg
               (cOut + j).store8(c, n)
-              (hOut + j).store8(o * ftanh(c), n)
+              let hv = o * ftanh(c)
+              (hOut + j).store8(hv, n)
+              (hNew + j).store8(hv, n)
             }
           }
         }
@@ -151,7 +162,8 @@ extension Tensor {
       let hPrevAll = Tensor(uninitializedShape: [b, t, hW])  // (B, T, H) state entering each step
       let dh = Tensor(zeros: [b, hW])  // (B, H) gradient flowing into the previous state
       let dc = Tensor(zeros: [b, hW])  // (B, H) LSTM cell-state gradient
-      let (pdx, pdh, pprev, pdhs, pdcs) = (dXp.ptr, dHp.ptr, hPrevAll.ptr, dh.ptr, dc.ptr)
+      let dbuf = Tensor(uninitializedShape: [b, gh])  // (B, G·H) this step's dHp rows, contiguous for sgemm
+      let (pdx, pdh, pprev, pdhs, pdcs, pdb) = (dXp.ptr, dHp.ptr, hPrevAll.ptr, dh.ptr, dc.ptr, dbuf.ptr)
       for r in 0..<b {
         (pprev + r &* rowH).update(from: h0c.ptr + r &* hW, count: hW)
         if t > 1 { (pprev + (r &* rowH &+ hW)).update(from: po + r &* rowH, count: (t - 1) &* hW) }
@@ -163,6 +175,7 @@ extension Tensor {
             let hr = php + (r &* rowX &+ s &* gh)
             let dA = pdx + (r &* rowX &+ s &* gh)
             let dH = pdh + (r &* rowX &+ s &* gh)
+            let dB = pdb + r &* gh
             let dhr = pdhs + r &* hW  // in: ∂L/∂h_s from later steps; out (GRU): the direct part of ∂L/∂h_{s−1}
             let gy = pdy + (r &* rowH &+ s &* hW)
             let hIn = pprev + (r &* rowH &+ s &* hW)
@@ -171,7 +184,9 @@ extension Tensor {
               for j in stride(from: 0, to: hW, by: 8) {
                 let n = min(8, hW &- j)
                 let v = (a + j).load8(n)
-                (dA + j).store8(((gy + j).load8(n) + (dhr + j).load8(n)) * (1 - v * v), n)
+                let da = ((gy + j).load8(n) + (dhr + j).load8(n)) * (1 - v * v)
+                (dA + j).store8(da, n)
+                (dB + j).store8(da, n)
               }
             case .gru:
               for j in stride(from: 0, to: hW, by: 8) {
@@ -187,6 +202,9 @@ extension Tensor {
                 (dH + j).store8(dar, n)
                 (dH + (hW &+ j)).store8(daz, n)
                 (dH + (2 &* hW &+ j)).store8(dan * r_, n)
+                (dB + j).store8(dar, n)
+                (dB + (hW &+ j)).store8(daz, n)
+                (dB + (2 &* hW &+ j)).store8(dan * r_, n)
                 (dhr + j).store8(d * z, n)
               }
             case .lstm:
@@ -202,10 +220,18 @@ extension Tensor {
                 let tc = ftanh((cRow + (s &* hW &+ j)).load8(n))
                 let d = (gy + j).load8(n) + (dhr + j).load8(n)
                 let dcc = (dcr + j).load8(n) + d * o * (1 - tc * tc)
-                (dA + j).store8(dcc * gg * i * (1 - i), n)
-                (dA + (hW &+ j)).store8(dcc * (cPrevRow + j).load8(n) * f * (1 - f), n)
-                (dA + (2 &* hW &+ j)).store8(dcc * i * (1 - gg * gg), n)
-                (dA + (3 &* hW &+ j)).store8(d * tc * o * (1 - o), n)
+                let di = dcc * gg * i * (1 - i)
+                let df = dcc * (cPrevRow + j).load8(n) * f * (1 - f)
+                let dg = dcc * i * (1 - gg * gg)
+                let dO = d * tc * o * (1 - o)
+                (dA + j).store8(di, n)
+                (dA + (hW &+ j)).store8(df, n)
+                (dA + (2 &* hW &+ j)).store8(dg, n)
+                (dA + (3 &* hW &+ j)).store8(dO, n)
+                (dB + j).store8(di, n)
+                (dB + (hW &+ j)).store8(df, n)
+                (dB + (2 &* hW &+ j)).store8(dg, n)
+                (dB + (3 &* hW &+ j)).store8(dO, n)
                 (dcr + j).store8(dcc * f, n)
               }
             }
@@ -213,7 +239,7 @@ extension Tensor {
         }
         // dh (B, H) = [GRU: d ⊙ z] + dHp_s (B, G·H) @ Wₕ (G·H, H)
         BLAS.gemm(
-          transA: false, transB: false, m: b, n: hW, k: gh, a: pdh + s &* gh, lda: rowX, b: wh.ptr, ldb: hW,
+          transA: false, transB: false, m: b, n: hW, k: gh, a: pdb, lda: gh, b: wh.ptr, ldb: hW,
           beta: cell == .gru ? 1 : 0, c: pdhs, ldc: hW)
       }
       var grads: [Tensor?] = []
