@@ -82,13 +82,13 @@ final class SequenceTests: XCTestCase {
     }
   }
 
-  /// Hidden width 11 runs one full 8-lane block and a 3-lane tail; batch 9 splits the rows across threads.
-  /// Gradients are checked, and one and two threads must give identical results.
+  /// Hidden width 11 runs one full 8-lane block and a 3-lane tail; batch 17 splits the rows across threads.
+  /// Gradients are checked, and one and two threads must agree.
   func testRecurrentVectorLanesAndThreads() {
     for cell in RecurrentCell.allCases {
       var g = PRNG(seed: 5)
       func r(_ s: [Int], _ scale: Float = 0.5) -> Tensor { Tensor.randn(s, std: scale, generator: &g).requiringGrad() }
-      let (b, h) = (9, 11)
+      let (b, h) = (17, 11)
       let gh = cell.gates * h
       let inputs = [r([b, 3, 2]), r([b, h]), r([b, h]), r([gh, 2]), r([gh, h], 0.3), r([gh]), r([gh])]
       func run(_ v: [Tensor]) -> Tensor {
@@ -109,8 +109,9 @@ final class SequenceTests: XCTestCase {
         outputs.append(y.toArray())
         grads.append(inputs.flatMap { $0.grad?.toArray() ?? [] })
       }
-      XCTAssertEqual(outputs[0], outputs[1], "\(cell): output differs between 1 and 2 threads")
-      XCTAssertEqual(grads[0], grads[1], "\(cell): gradients differ between 1 and 2 threads")
+      // Each thread runs its own rows (sgemm with fewer rows may round differently), so agreement is to rounding.
+      XCTAssertLessThanOrEqual(closeness(outputs[0], outputs[1], rtol: 1e-5, atol: 1e-6), 1, "\(cell): outputs")
+      XCTAssertLessThanOrEqual(closeness(grads[0], grads[1], rtol: 1e-5, atol: 1e-5), 1, "\(cell): gradients")
     }
   }
 

@@ -83,12 +83,15 @@ extension Tensor {
     }
     let rowX = t &* gh  // stride between batch rows of one step in xp/hp
     let rowH = t &* hW
-    for s in 0..<t {
-      let hPrev = s == 0 ? h0c.ptr : phb + ((s &- 1) & 1) &* b &* hW  // (B, H)
-      let hNext = phb + (s & 1) &* b &* hW
-      BLAS.gemm(
-        transA: false, transB: true, m: b, n: gh, k: hW, a: hPrev, lda: hW, b: wh.ptr, ldb: hW, c: pgb, ldc: gh)
-      Parallel.forChunks(b, minPerThread: 4) { rows in
+    // Batch rows never interact, so each thread runs its own rows through every step: no barrier per step.
+    Parallel.forChunks(b, minPerThread: 8) { rows in
+      let r0 = rows.lowerBound
+      for s in 0..<t {
+        let hPrev = s == 0 ? h0c.ptr : phb + ((s &- 1) & 1) &* b &* hW  // (B, H)
+        let hNext = phb + (s & 1) &* b &* hW
+        BLAS.gemm(
+          transA: false, transB: true, m: rows.count, n: gh, k: hW, a: hPrev + r0 &* hW, lda: hW, b: wh.ptr,
+          ldb: hW, c: pgb + r0 &* gh, ldc: gh)
         for r in rows {
           let a = pxp + (r &* rowX &+ s &* gh)  // this step's gates
           let hr = pgb + r &* gh
@@ -168,8 +171,9 @@ extension Tensor {
         (pprev + r &* rowH).update(from: h0c.ptr + r &* hW, count: hW)
         if t > 1 { (pprev + (r &* rowH &+ hW)).update(from: po + r &* rowH, count: (t - 1) &* hW) }
       }
-      for s in stride(from: t - 1, through: 0, by: -1) {
-        Parallel.forChunks(b, minPerThread: 4) { rows in
+      Parallel.forChunks(b, minPerThread: 8) { rows in
+        let r0 = rows.lowerBound
+        for s in stride(from: t - 1, through: 0, by: -1) {
           for r in rows {
             let a = pxp + (r &* rowX &+ s &* gh)
             let hr = php + (r &* rowX &+ s &* gh)
@@ -236,11 +240,11 @@ extension Tensor {
               }
             }
           }
+          // dh (rows, H) = [GRU: d ⊙ z] + dHp_s (rows, G·H) @ Wₕ (G·H, H)
+          BLAS.gemm(
+            transA: false, transB: false, m: rows.count, n: hW, k: gh, a: pdb + r0 &* gh, lda: gh, b: wh.ptr, ldb: hW,
+            beta: cell == .gru ? 1 : 0, c: pdhs + r0 &* hW, ldc: hW)
         }
-        // dh (B, H) = [GRU: d ⊙ z] + dHp_s (B, G·H) @ Wₕ (G·H, H)
-        BLAS.gemm(
-          transA: false, transB: false, m: b, n: hW, k: gh, a: pdb, lda: gh, b: wh.ptr, ldb: hW,
-          beta: cell == .gru ? 1 : 0, c: pdhs, ldc: hW)
       }
       var grads: [Tensor?] = []
       if let wi {
