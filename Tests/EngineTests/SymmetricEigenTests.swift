@@ -48,6 +48,25 @@ final class FastErfTests: XCTestCase {
     XCTAssertLessThan(worst, 1e-6)
   }
 
+  /// The eight-lane kernels return, lane for lane, exactly the scalar kernels' values (edges included).
+  func testEightLaneKernelsMatchScalar() {
+    var values: [Float] = [.infinity, -.infinity, .nan, -100, 100, 89, -88, 0, -0.0, 1e-5, -0.0003, 4.5, -9, 7.99]
+    for i in -400...400 { values.append(Float(i) / 37) }
+    while values.count % 8 != 0 { values.append(0.5) }
+    func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+    for start in stride(from: 0, to: values.count, by: 8) {
+      let v = Float8(values[start..<(start + 8)])
+      let (e, t, r, s) = (fexp(v), ftanh(v), ferf(v), fsigmoid(v))
+      for l in 0..<8 {
+        let x = v[l]
+        XCTAssertTrue(same(e[l], fexp(x)), "exp(\(x))")
+        XCTAssertTrue(same(t[l], ftanh(x)), "tanh(\(x))")
+        XCTAssertTrue(same(r[l], ferf(x)), "erf(\(x))")
+        XCTAssertTrue(same(s[l], 1 / (1 + fexp(-x))), "sigmoid(\(x))")
+      }
+    }
+  }
+
   func testFastExpMatchesLibm() {
     var worst: Float = 0
     for i in -87_000...88_000 {

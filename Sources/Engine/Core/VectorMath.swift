@@ -15,18 +15,8 @@ public typealias Float8 = SIMD8<Float>
 
 /// `fexp` on each lane.
 @inline(__always) func fexp(_ v: Float8) -> Float8 {
-  let x = clamp(v, -87.336_54, 88)
-  let shifted = x * 1.442_695_04 + 12_582_912
-  let k = shifted - 12_582_912
-  let r = x - k * 0.693_359_375 + k * 2.121_944_4e-4
-  var p = Float8(repeating: 1.987_569_1e-4)
-  p = p * r + 1.398_199_9e-3
-  p = p * r + 8.333_452e-3
-  p = p * r + 4.166_579_6e-2
-  p = p * r + 1.666_666_5e-1
-  p = p * r + 5.000_000_1e-1
-  let y = p * (r * r) + r + 1
-  let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+  let (y, shifted) = expReduced(clamp(v, -87.336_54, 88))
+  let n = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000  // k as integers
   let scale = unsafeBitCast((n &+ 127) &<< 23, to: Float8.self)
   var e = y * scale
   e.replace(with: 0, where: v .< -87.336_54)
@@ -37,20 +27,7 @@ public typealias Float8 = SIMD8<Float>
 
 /// `ftanh` on each lane.
 @inline(__always) func ftanh(_ v: Float8) -> Float8 {
-  let x = clamp(v, -7.998_811_7, 7.998_811_7)
-  let x2 = x * x
-  var p = Float8(repeating: -2.760_768_5e-16)
-  p = p * x2 + 2.000_187_9e-13
-  p = p * x2 - 8.604_671_5e-11
-  p = p * x2 + 5.122_297_1e-08
-  p = p * x2 + 1.485_722_4e-05
-  p = p * x2 + 6.372_619_3e-04
-  p = p * x2 + 4.893_524_6e-03
-  var q = Float8(repeating: 1.198_258_4e-06)
-  q = q * x2 + 1.185_347_1e-04
-  q = q * x2 + 2.268_434_6e-03
-  q = q * x2 + 4.893_525_2e-03
-  var t = x * p / q
+  var t = tanhRational(clamp(v, -7.998_811_7, 7.998_811_7))
   let absV = unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Float8.self)
   t.replace(with: v, where: absV .< 0.0004)
   return t
@@ -185,20 +162,4 @@ extension UnsafeMutablePointer where Pointee == Float {
 }
 
 /// `ferf` on each lane.
-@inline(__always) func ferf(_ v: Float8) -> Float8 {
-  let x = clamp(v, -4, 4)
-  let x2 = x * x
-  var p = Float8(repeating: -2.726_142_3e-10)
-  p = p * x2 + 2.770_681_4e-08
-  p = p * x2 - 2.101_024e-06
-  p = p * x2 - 5.692_506_4e-05
-  p = p * x2 - 7.349_906_3e-04
-  p = p * x2 - 2.954_600_0e-03
-  p = p * x2 - 1.609_603_3e-02
-  var q = Float8(repeating: -1.456_607_2e-05)
-  q = q * x2 - 2.133_740_6e-04
-  q = q * x2 - 1.682_827e-03
-  q = q * x2 - 7.373_329_2e-03
-  q = q * x2 - 1.426_473_9e-02
-  return x * p / q
-}
+@inline(__always) func ferf(_ v: Float8) -> Float8 { erfRational(clamp(v, -4, 4)) }
