@@ -96,6 +96,23 @@ final class GANTests: XCTestCase {
     XCTAssertGreaterThan(after, 0.8, "left-minus-right brightness of G(z) (real data: 1.4)")
   }
 
+  /// PacGAN: with pack 2 the discriminator judges pairs of images (one logit per pair, real pairs vs fake
+  /// pairs, trained without shape errors), and a config stored before `pack` existed reads as pack 1.
+  func testPackedDiscriminator() throws {
+    var c = GANConfig()
+    (c.size, c.width, c.latent, c.pack) = (8, 4, 3, 2)
+    let trainer = GANTrainer(GANPair(c))
+    var rng = PRNG(seed: 3)
+    let real = Tensor.uniform([6, 1, 8, 8], low: -1, high: 1, generator: &rng)
+    XCTAssertEqual(noGrad { trainer.pair.discriminator(real) }.shape, [3, 1])
+    let stats = (0..<3).map { _ in trainer.step(real: real, rng: &rng) }
+    XCTAssertTrue(stats.allSatisfy { $0.lossD.isFinite && $0.lossG.isFinite })
+    let old = #"{"latent":3,"channels":1,"size":8,"width":4,"dataset":"mnist"}"#
+    XCTAssertEqual(try JSONDecoder().decode(GANConfig.self, from: Data(old.utf8)).pack, 1)
+    let roundTrip = try JSONDecoder().decode(GANConfig.self, from: JSONEncoder().encode(c))
+    XCTAssertEqual(roundTrip, c)
+  }
+
   func testCheckpointRoundTripAndGeneratorOnly() throws {
     let dir = try CLI.tempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -15,8 +15,24 @@ public struct GANConfig: Codable, Sendable, Equatable {
   public var width = 64
   /// What the networks were trained on (`mnist`, `fashion-mnist`, `folder:…`).
   public var dataset = "mnist"
+  /// Images the discriminator judges together (PacGAN, Lin et al. 2018): 1 is the plain DCGAN; 2 stacks pairs
+  /// of images along channels, so a generator that covers only some modes is easier to tell apart.
+  public var pack = 1
 
   public init() {}
+
+  enum CodingKeys: String, CodingKey { case latent, channels, size, width, dataset, pack }
+
+  /// Decodes a stored config; checkpoints written before `pack` existed have pack 1.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    latent = try c.decode(Int.self, forKey: .latent)
+    channels = try c.decode(Int.self, forKey: .channels)
+    size = try c.decode(Int.self, forKey: .size)
+    width = try c.decode(Int.self, forKey: .width)
+    dataset = try c.decode(String.self, forKey: .dataset)
+    pack = try c.decodeIfPresent(Int.self, forKey: .pack) ?? 1
+  }
 }
 
 /// z (N, Z) → image (N, C, S, S) in [-1, 1].
@@ -48,25 +64,30 @@ public final class Generator: Module, Layer {
   }
 }
 
-/// image (N, C, S, S) → real/fake logit (N, 1).
+/// images (N, C, S, S) → real/fake logit (N / P, 1), one per pack of P consecutive images.
 public final class Discriminator: Module, Layer {
   let down1: Conv2d
   let down2: Conv2d
   let down2Norm: BatchNorm2d
   let head: Linear
+  let pack: Int
 
   public init(_ c: GANConfig) {
     let pad = ConvPadding.symmetric(1, 1)
-    down1 = Conv2d(c.channels, c.width, kernelSize: 4, stride: 2, padding: pad)
+    pack = c.pack
+    down1 = Conv2d(c.channels * c.pack, c.width, kernelSize: 4, stride: 2, padding: pad)
     down2 = Conv2d(c.width, 2 * c.width, kernelSize: 4, stride: 2, padding: pad)
     down2Norm = BatchNorm2d(2 * c.width)
     head = Linear(2 * c.width * (c.size / 4) * (c.size / 4), 1)
   }
 
-  public func callAsFunction(_ x: Tensor) -> Tensor {
-    var h = down1(x).leakyRelu(0.2)  // (N, F, S/2, S/2)
-    h = down2Norm(down2(h)).leakyRelu(0.2)  // (N, 2F, S/4, S/4)
-    return head(h.flattened())  // (N, 1)
+  public func callAsFunction(_ images: Tensor) -> Tensor {
+    let (n, c, s) = (images.shape[0], images.shape[1], images.shape[2])
+    precondition(n % pack == 0, "Discriminator: \(n) images do not split into packs of \(pack)")
+    let x = pack == 1 ? images : images.reshaped([n / pack, pack * c, s, s])  // (N/P, P·C, S, S)
+    var h = down1(x).leakyRelu(0.2)  // (N/P, F, S/2, S/2)
+    h = down2Norm(down2(h)).leakyRelu(0.2)  // (N/P, 2F, S/4, S/4)
+    return head(h.flattened())  // (N/P, 1)
   }
 }
 

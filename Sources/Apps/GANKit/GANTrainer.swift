@@ -68,9 +68,10 @@ public final class GANTrainer {
     let n = real.shape[0]
     let z = Tensor.randn([n, pair.config.latent], generator: &rng)  // (N, Z)
     let fake = g(z)  // (N, C, S, S)
-    let realTargets = Tensor(repeating: 1 - options.labelSmoothing, shape: [n, 1])
-    let zeros = Tensor(zeros: [n, 1])
-    let ones = Tensor(repeating: 1, shape: [n, 1])
+    let judged = n / pair.config.pack  // D gives one logit per pack of images
+    let realTargets = Tensor(repeating: 1 - options.labelSmoothing, shape: [judged, 1])
+    let zeros = Tensor(zeros: [judged, 1])
+    let ones = Tensor(repeating: 1, shape: [judged, 1])
 
     optD.zeroGrad()
     let realLogits = d(real)  // (N, 1)

@@ -23,6 +23,8 @@ struct Train: ParsableCommand {
   @Option(help: "One-sided label smoothing: real targets are 1 − S (e.g. 0.1).") var labelSmoothing: Float = 0
   @Option(help: "Decay of the generator's moving average, saved for sampling (0 = off, e.g. 0.999).")
   var ema: Float = 0
+  @Option(help: "Images the discriminator judges together (PacGAN; 1 = plain DCGAN, 2 discourages mode collapse).")
+  var pack = 1
   @Option(help: "Latent size.") var latent = 100
   @Option(help: "Base width F (G starts at 2F channels; W7: 64).") var width = 64
   @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
@@ -40,6 +42,9 @@ struct Train: ParsableCommand {
     }
     guard ema >= 0, ema < 1 else { throw ValidationError("--ema must be in [0, 1) (got \(ema))") }
     guard latent > 0, width > 0 else { throw ValidationError("--latent and --width must be positive") }
+    guard pack >= 1, batchSize % pack == 0, batchSize / pack >= 2 else {
+      throw ValidationError("--pack must divide --batch-size into at least 2 packs (got \(pack), \(batchSize))")
+    }
     if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size") }
     if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be positive") }
   }
@@ -125,7 +130,9 @@ struct Train: ParsableCommand {
 
   func config(_ set: LabelledImages) -> GANConfig {
     var c = GANConfig()
-    (c.latent, c.channels, c.size, c.width, c.dataset) = (latent, set.channels, set.size, width, data.dataset)
+    (c.latent, c.channels, c.size, c.width, c.dataset, c.pack) = (
+      latent, set.channels, set.size, width, data.dataset, pack
+    )
     return c
   }
 
