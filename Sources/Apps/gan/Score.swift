@@ -64,8 +64,9 @@ struct Score: ParsableCommand {
     printLine(
       "real (training set)   \(padded("\(fixed(isReal.mean, 3)) ± \(fixed(isReal.std, 3))", 20)) \(fixed(fidReal, 3))"
     )
+    let generated = "generated (seed \(seed)\(truncation.map { ", truncation \($0)" } ?? ""))"
     printLine(
-      "generated (seed \(seed)\(truncation.map { ", truncation \($0)" } ?? ""))  \(padded("\(fixed(isFake.mean, 3)) ± \(fixed(isFake.std, 3))", 20)) \(fixed(fidFake, 3))"
+      "\(generated + String(repeating: " ", count: max(1, 22 - generated.count)))\(padded("\(fixed(isFake.mean, 3)) ± \(fixed(isFake.std, 3))", 20)) \(fixed(fidFake, 3))"
     )
     printLine("(real IS is of the test images; real FID compares training to test images)")
     let hist = classHistogram(fake.probabilities)
