@@ -113,6 +113,45 @@ final class GANTests: XCTestCase {
     XCTAssertEqual(roundTrip, c)
   }
 
+  /// Extra layers: the generator ends in 3×3 convs at full resolution, the discriminator gets 3×3 blocks at
+  /// S/4; shapes, parameter counts (each layer's weights and biases), training, a checkpoint round trip, and a
+  /// config stored before these fields existed reads as the W7 networks.
+  func testExtraLayers() throws {
+    var c = GANConfig()
+    (c.size, c.width, c.latent, c.generatorExtra, c.discriminatorExtra) = (8, 4, 3, 2, 1)
+    let plain = GANPair(
+      {
+        var p = c; (p.generatorExtra, p.discriminatorExtra) = (0, 0); return p
+      }())
+    let trainer = GANTrainer(
+      GANPair(c),
+      options: {
+        var o = GANTrainOptions(); o.emaDecay = 0.9; return o
+      }())
+    let (g, d) = (trainer.pair.generator, trainer.pair.discriminator)
+    // G: up2 now gives F/2 = 2 channels (+ its norm), then conv 2→2 + norm and conv 2→1.
+    let up2Change = (4 * 2 * 16 + 2) - (4 * 1 * 16 + 1)
+    XCTAssertEqual(g.parameterCount - plain.generator.parameterCount, up2Change + 4 + (2 * 2 * 9 + 2) + 4 + (2 * 9 + 1))
+    XCTAssertEqual(d.parameterCount - plain.discriminator.parameterCount, 8 * 8 * 9 + 8 + 16)
+    var rng = PRNG(seed: 4)
+    let real = Tensor.uniform([4, 1, 8, 8], low: -1, high: 1, generator: &rng)
+    XCTAssertTrue((0..<2).map { _ in trainer.step(real: real, rng: &rng) }.allSatisfy { $0.lossD.isFinite })
+    trainer.recalibrateAverage(batches: 2, batchSize: 8)
+    let images = generate(trainer.samplingPair.generator, latents(count: 5, size: 3, seed: 1))
+    XCTAssertEqual(images.shape, [5, 1, 8, 8])
+    XCTAssertEqual(noGrad { d(images.slice(axis: 0, 0..<4)) }.shape, [4, 1])
+    let dir = try CLI.tempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try saveGAN(trainer, history: [], optimizers: false, to: dir + "/x.safetensors")
+    let loaded = try LoadedGAN(path: dir + "/x.safetensors")
+    XCTAssertEqual(loaded.pair.config, c)
+    let z = latents(count: 3, size: 3, seed: 8)
+    XCTAssertEqual(generate(loaded.pair.generator, z).toArray(), generate(trainer.samplingPair.generator, z).toArray())
+    let old = #"{"latent":3,"channels":1,"size":8,"width":4,"dataset":"mnist","pack":2}"#
+    let decoded = try JSONDecoder().decode(GANConfig.self, from: Data(old.utf8))
+    XCTAssertEqual([decoded.generatorExtra, decoded.discriminatorExtra, decoded.pack], [0, 0, 2])
+  }
+
   func testCheckpointRoundTripAndGeneratorOnly() throws {
     let dir = try CLI.tempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

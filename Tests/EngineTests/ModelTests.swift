@@ -26,6 +26,26 @@ final class ModelTests: XCTestCase {
     var name = "mlp"
   }
 
+  /// After recalibration each batch norm holds the plain average of the per-batch means and unbiased
+  /// variances of what reached it (here: the input of a Sequential's only layer), the momentum is restored,
+  /// and the model is left in evaluation mode.
+  func testRecalibrateBatchNormAveragesBatches() {
+    let bn = BatchNorm1d(2)
+    let model = Sequential([bn])
+    var rng = PRNG(seed: 7)
+    let batches = (0..<3).map { k in Tensor.randn([5, 2], std: Float(k + 1), generator: &rng) + Float(k) }
+    model.recalibrateBatchNorm(batches: 3) { batches[$0] }
+    for ch in 0..<2 {
+      let columns = batches.map { b in (0..<5).map { Double(b.toArray()[$0 * 2 + ch]) } }
+      let means = columns.map { $0.reduce(0, +) / 5 }
+      let vars = zip(columns, means).map { col, m in col.reduce(0) { $0 + ($1 - m) * ($1 - m) } / 4 }
+      XCTAssertEqual(Double(bn.runningMean.toArray()[ch]), means.reduce(0, +) / 3, accuracy: 1e-5)
+      XCTAssertEqual(Double(bn.runningVar.toArray()[ch]), vars.reduce(0, +) / 3, accuracy: 1e-4)
+    }
+    XCTAssertEqual(bn.momentum, 0.1)
+    XCTAssertFalse(model.isTraining || bn.isTraining)
+  }
+
   func testMLPOverfitsTinyBatch() {
     Random.seed(0)
     let model = MLP()

@@ -27,6 +27,8 @@ struct Train: ParsableCommand {
   var pack = 1
   @Option(help: "Latent size.") var latent = 100
   @Option(help: "Base width F (G starts at 2F channels; W7: 64).") var width = 64
+  @Option(help: "Extra generator layers at full resolution (3×3 convs; 0 = W7).") var gExtra = 0
+  @Option(help: "Extra discriminator blocks at 1/4 resolution (3×3 convs; 0 = W7).") var dExtra = 0
   @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
   @Option(help: "Stop each epoch after N iterations (quick runs).") var maxSteps: Int?
   @Option(help: "Random seed (init, shuffling, noise).") var seed: UInt64 = 0
@@ -41,6 +43,7 @@ struct Train: ParsableCommand {
       throw ValidationError("--label-smoothing must be in [0, 0.5)")
     }
     guard ema >= 0, ema < 1 else { throw ValidationError("--ema must be in [0, 1) (got \(ema))") }
+    guard gExtra >= 0, dExtra >= 0 else { throw ValidationError("--g-extra and --d-extra must be ≥ 0") }
     guard latent > 0, width > 0 else { throw ValidationError("--latent and --width must be positive") }
     guard pack >= 1, batchSize % pack == 0, batchSize / pack >= 2 else {
       throw ValidationError("--pack must divide --batch-size into at least 2 packs (got \(pack), \(batchSize))")
@@ -107,6 +110,7 @@ struct Train: ParsableCommand {
       let record = GANEpochRecord(
         epoch: epoch + 1, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k, dFake: sums.3 / k, seconds: seconds)
       history.append(record)
+      trainer.recalibrateAverage()
       let grid = out + ".epoch-" + String(format: "%03d", epoch + 1) + ".png"
       try imageGrid(generate(trainer.samplingPair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
       let meta = ["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset]
@@ -133,6 +137,7 @@ struct Train: ParsableCommand {
     (c.latent, c.channels, c.size, c.width, c.dataset, c.pack) = (
       latent, set.channels, set.size, width, data.dataset, pack
     )
+    (c.generatorExtra, c.discriminatorExtra) = (gExtra, dExtra)
     return c
   }
 

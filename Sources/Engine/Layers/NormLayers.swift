@@ -4,7 +4,8 @@ public class BatchNorm: Module, Layer {
   public var bias: Tensor?
   public var runningMean: Tensor
   public var runningVar: Tensor
-  public let momentum: Float
+  /// Weight of the newest batch in the running statistics (PyTorch's `momentum`).
+  public var momentum: Float
   public let eps: Float
 
   public init(_ features: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) {
@@ -52,4 +53,33 @@ public final class LayerNorm: Module, Layer {
   }
 
   public func callAsFunction(_ input: Tensor) -> Tensor { input.layerNorm(weight: weight, bias: bias, eps: eps) }
+}
+
+extension Layer {
+  /// Recomputes every batch norm's running statistics as the plain average over `batches` forward passes of
+  /// `batch(k)` in training mode (no gradients), as SWA's `update_bn` and BigGAN's "standing statistics" do.
+  /// Needed when weights change outside training (e.g. a moving average of weights), so that the statistics
+  /// gathered during training no longer match them. Leaves the layer in evaluation mode.
+  public func recalibrateBatchNorm(batches: Int, _ batch: (Int) -> Tensor) {
+    let norms = allModules().compactMap { $0 as? BatchNorm }
+    let saved = norms.map(\.momentum)
+    for bn in norms {
+      bn.runningMean.ptr.update(repeating: 0, count: bn.runningMean.count)
+      bn.runningVar.ptr.update(repeating: 0, count: bn.runningVar.count)
+    }
+    train()
+    noGrad {
+      for k in 0..<batches {
+        for bn in norms { bn.momentum = 1 / Float(k + 1) }  // cumulative average over the k + 1 batches
+        _ = self(batch(k))
+      }
+    }
+    for (bn, m) in zip(norms, saved) { bn.momentum = m }
+    eval()
+  }
+}
+
+extension Module {
+  /// Every module in this tree (itself first, then its descendants, depth-first).
+  public func allModules() -> [Module] { [self] + namedChildren().flatMap { $0.1.allModules() } }
 }
