@@ -53,6 +53,8 @@ final class AutogradTests: XCTestCase {
     XCTAssertEqual(StepLR(base: 1, stepSize: 10, gamma: 0.5).learningRate(at: 25), 0.25)
     XCTAssertEqual(CosineLR(base: 1, totalSteps: 100).learningRate(at: 50), 0.5, accuracy: 1e-6)
     XCTAssertEqual(CosineLR(base: 1, totalSteps: 100, minimum: 0.1).learningRate(at: 100), 0.1)
+    let decay = LinearDecayLR(base: 2, holdSteps: 10, totalSteps: 30)
+    XCTAssertEqual([0, 10, 20, 29, 30, 40].map { decay.learningRate(at: $0) }, [2, 2, 1, 0.1, 0, 0])
     let warm = WarmupLR(warmupSteps: 4, then: ConstantLR(2))
     XCTAssertEqual((0..<6).map { warm.learningRate(at: $0) }, [0.5, 1, 1.5, 2, 2, 2])
   }

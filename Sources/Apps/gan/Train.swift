@@ -20,6 +20,8 @@ struct Train: ParsableCommand {
   @Option(help: "Batch size.") var batchSize = 64
   @Option(help: "Adam learning rate for both networks.") var lr: Float = 2e-4
   @Option(help: "Adam β1.") var beta1: Float = 0.5
+  @Option(help: "From this epoch on, both learning rates fall linearly to 0 at the last epoch (default: constant).")
+  var decayFrom: Int?
   @Option(help: "One-sided label smoothing: real targets are 1 − S (e.g. 0.1).") var labelSmoothing: Float = 0
   @Option(help: "Decay of the generator's moving average, saved for sampling (0 = off, e.g. 0.999).")
   var ema: Float = 0
@@ -43,6 +45,9 @@ struct Train: ParsableCommand {
       throw ValidationError("--label-smoothing must be in [0, 0.5)")
     }
     guard ema >= 0, ema < 1 else { throw ValidationError("--ema must be in [0, 1) (got \(ema))") }
+    if let decayFrom, !(0..<epochs).contains(decayFrom) {
+      throw ValidationError("--decay-from must be an epoch in 0..<\(epochs) (got \(decayFrom))")
+    }
     guard gExtra >= 0, dExtra >= 0 else { throw ValidationError("--g-extra and --d-extra must be ≥ 0") }
     guard latent > 0, width > 0 else { throw ValidationError("--latent and --width must be positive") }
     guard pack >= 1, batchSize % pack == 0, batchSize / pack >= 2 else {
@@ -93,12 +98,17 @@ struct Train: ParsableCommand {
     let fixedNoise = latents(count: 64, size: pair.config.latent, seed: seed &+ 12345)
     let sampler = BatchSampler(count: count, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
     var rng = PRNG(seed: seed &+ UInt64(history.count) &* 1_000_003)
+    let stepsPerEpoch = sampler.batches(epoch: 0).prefix(maxSteps ?? Int.max).count
+    let schedule = LinearDecayLR(
+      base: lr, holdSteps: (decayFrom ?? epochs) * stepsPerEpoch, totalSteps: epochs * stepsPerEpoch)
     for epoch in history.count..<epochs {
       let batches = sampler.batches(epoch: epoch).prefix(maxSteps ?? Int.max)
       let bar = ProgressBar(total: batches.count, label: "epoch \(epoch + 1)/\(epochs)", unit: "img")
       var sums = (0.0, 0.0, 0.0, 0.0)
       for (i, idx) in batches.enumerated() {
         let real = dataset.batch(idx).0  // (B, C, S, S)
+        schedule.apply(to: trainer.optD)
+        schedule.apply(to: trainer.optG)
         let s = trainer.step(real: real, rng: &rng)
         sums = (sums.0 + s.lossD, sums.1 + s.lossG, sums.2 + s.dReal, sums.3 + s.dFake)
         let k = Double(i + 1)

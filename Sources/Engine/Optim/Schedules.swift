@@ -50,6 +50,23 @@ public struct CosineLR: LRSchedule {
   }
 }
 
+/// `base` until `holdSteps`, then a straight line down to 0 at `totalSteps` (CycleGAN's schedule).
+public struct LinearDecayLR: LRSchedule {
+  public let base: Float
+  public let holdSteps: Int
+  public let totalSteps: Int
+  public init(base: Float, holdSteps: Int, totalSteps: Int) {
+    self.base = base
+    self.holdSteps = holdSteps
+    self.totalSteps = totalSteps
+  }
+  public func learningRate(at step: Int) -> Float {
+    if step < holdSteps { return base }
+    let left = Float(Swift.max(totalSteps - step, 0)) / Float(Swift.max(totalSteps - holdSteps, 1))
+    return base * left
+  }
+}
+
 /// Linear warm-up from 0 to the wrapped schedule over `warmupSteps`, then the wrapped schedule
 /// (shifted so that it starts after the warm-up).
 public struct WarmupLR<S: LRSchedule>: LRSchedule {
