@@ -119,15 +119,12 @@ final class GANTests: XCTestCase {
   func testExtraLayers() throws {
     var c = GANConfig()
     (c.size, c.width, c.latent, c.generatorExtra, c.discriminatorExtra) = (8, 4, 3, 2, 1)
-    let plain = GANPair(
-      {
-        var p = c; (p.generatorExtra, p.discriminatorExtra) = (0, 0); return p
-      }())
-    let trainer = GANTrainer(
-      GANPair(c),
-      options: {
-        var o = GANTrainOptions(); o.emaDecay = 0.9; return o
-      }())
+    var plainConfig = c
+    (plainConfig.generatorExtra, plainConfig.discriminatorExtra) = (0, 0)
+    let plain = GANPair(plainConfig)
+    var options = GANTrainOptions()
+    options.emaDecay = 0.9
+    let trainer = GANTrainer(GANPair(c), options: options)
     let (g, d) = (trainer.pair.generator, trainer.pair.discriminator)
     // G: up2 now gives F/2 = 2 channels (+ its norm), then conv 2→2 + norm and conv 2→1.
     let up2Change = (4 * 2 * 16 + 2) - (4 * 1 * 16 + 1)

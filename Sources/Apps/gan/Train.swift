@@ -98,7 +98,7 @@ struct Train: ParsableCommand {
     let fixedNoise = latents(count: 64, size: pair.config.latent, seed: seed &+ 12345)
     let sampler = BatchSampler(count: count, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
     var rng = PRNG(seed: seed &+ UInt64(history.count) &* 1_000_003)
-    let stepsPerEpoch = sampler.batches(epoch: 0).prefix(maxSteps ?? Int.max).count
+    let stepsPerEpoch = min(sampler.batchesPerEpoch, maxSteps ?? Int.max)
     let schedule = LinearDecayLR(
       base: lr, holdSteps: (decayFrom ?? epochs) * stepsPerEpoch, totalSteps: epochs * stepsPerEpoch)
     for epoch in history.count..<epochs {
