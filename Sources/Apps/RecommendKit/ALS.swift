@@ -66,10 +66,10 @@ private func alsHalfStep(
             }
             // A·v = YᵀY v + λv + Σ (c_i − 1)(y_i·v) y_i
             func applyA(_ v: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-              for a in 0..<k { out[a] = dot(gp + a * k, v, k) + reg * v[a] }
+              for a in 0..<k { out[a] = rowDot(gp + a * k, v, k) + reg * v[a] }
               for t in lo..<hi {
                 let yi = yp + Int(csr.items[t]) * k
-                let w = alpha * csr.ratings[t] * dot(yi, v, k)
+                let w = alpha * csr.ratings[t] * rowDot(yi, v, k)
                 axpy(w, yi, out, k)
               }
             }
@@ -84,15 +84,15 @@ private func alsHalfStep(
                     axpy(1 + alpha * csr.ratings[t], yp + Int(csr.items[t]) * k, R, k)
                   }
                   for j in 0..<k { P[j] = R[j] }
-                  var rsOld = dot(R, R, k)
+                  var rsOld = rowDot(R, R, k)
                   for _ in 0..<steps where rsOld > 1e-20 {
                     applyA(P, AP)
-                    let a = rsOld / max(dot(P, AP, k), 1e-30)
+                    let a = rsOld / max(rowDot(P, AP, k), 1e-30)
                     for j in 0..<k {
                       xu[j] += a * P[j]
                       R[j] -= a * AP[j]
                     }
-                    let rsNew = dot(R, R, k)
+                    let rsNew = rowDot(R, R, k)
                     for j in 0..<k { P[j] = R[j] + (rsNew / rsOld) * P[j] }
                     rsOld = rsNew
                   }

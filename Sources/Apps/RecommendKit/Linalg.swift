@@ -1,25 +1,9 @@
-// Small dense kernels for the recommender: SIMD dot/axpy over factor rows and a Cholesky solve.
+import Engine
+
+// Small dense kernels for the recommender: SIMD SGD/axpy over factor rows (dot products: Engine.rowDot) and a
+// Cholesky solve.
 
 typealias V8 = SIMD8<Float>
-
-/// Σ a[j]·b[j] over n floats, eight lanes at a time.
-@inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-  let ra = UnsafeRawPointer(a)
-  let rb = UnsafeRawPointer(b)
-  var acc = V8()
-  var j = 0
-  while j &+ 8 <= n {
-    acc += ra.loadUnaligned(fromByteOffset: j &* 4, as: V8.self) * rb.loadUnaligned(fromByteOffset: j &* 4, as: V8.self)
-    j &+= 8
-  }
-  var s = acc.sum()
-  while j < n {
-    s += a[j] * b[j]
-    j &+= 1
-  }
-  return s
-}
 
 /// One SGD step on a pair of factor rows: p ← p + lr(err·q − reg·p), q ← q + lr(err·p_old − reg·q).
 @inline(__always)
@@ -47,12 +31,12 @@ func sgdPair(
 }
 
 /// Row `ai` of `a` · row `bi` of `b`, rows of length k (0 when a row is out of range).
-func rowDot(_ a: [Float], _ ai: Int, _ b: [Float], _ bi: Int, _ k: Int) -> Float {
+func factorRowDot(_ a: [Float], _ ai: Int, _ b: [Float], _ bi: Int, _ k: Int) -> Float {
   guard (ai + 1) * k <= a.count, (bi + 1) * k <= b.count else { return 0 }
   return a.withUnsafeBufferPointer { pa in
     b.withUnsafeBufferPointer { pb in
       guard let x = pa.baseAddress, let y = pb.baseAddress else { return 0 }
-      return dot(x + ai * k, y + bi * k, k)
+      return rowDot(x + ai * k, y + bi * k, k)
     }
   }
 }

@@ -29,7 +29,7 @@ extension TrainedModel {
     }
   }
 
-  private func factorDot(_ a: [Float], _ u: Int, _ b: [Float], _ i: Int) -> Float { rowDot(a, u, b, i, k) }
+  private func factorDot(_ a: [Float], _ u: Int, _ b: [Float], _ i: Int) -> Float { factorRowDot(a, u, b, i, k) }
 
   /// kNN term: Σ sim·(r_uj − b_uj) / Σ sim over the `neighbors` most similar rated items; `rating(j)` is the
   /// user's rating of j, if any.
@@ -130,11 +130,11 @@ extension TrainedModel {
       case .als:
         s[i] =
           profile.vector.isEmpty
-          ? 0 : rowDot(itemFactors, i, profile.vector, 0, k)
+          ? 0 : factorRowDot(itemFactors, i, profile.vector, 0, k)
       case .svd, .svdpp:
         let d =
           profile.vector.isEmpty
-          ? 0 : rowDot(itemFactors, i, profile.vector, 0, k)
+          ? 0 : factorRowDot(itemFactors, i, profile.vector, 0, k)
         s[i] = mean + profile.bias + itemBias[i] + d
       }
     }
@@ -149,8 +149,9 @@ extension TrainedModel {
       return 0
     }
     guard !itemFactors.isEmpty, a < itemCount, b < itemCount else { return 0 }
-    let den = (rowDot(itemFactors, a, itemFactors, a, k) * rowDot(itemFactors, b, itemFactors, b, k)).squareRoot()
-    return den > 0 ? rowDot(itemFactors, a, itemFactors, b, k) / den : 0
+    let den = (factorRowDot(itemFactors, a, itemFactors, a, k) * factorRowDot(itemFactors, b, itemFactors, b, k))
+      .squareRoot()
+    return den > 0 ? factorRowDot(itemFactors, a, itemFactors, b, k) / den : 0
   }
 
   /// The `n` items most similar to `item`.

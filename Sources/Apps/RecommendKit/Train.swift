@@ -83,7 +83,7 @@ func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void
           let i = Int(data.items[idx])
           let pu = P + u &* k
           let qi = Q + i &* k
-          let err = data.ratings[idx] - (mu + bu[u] + bi[i] + dot(pu, qi, k))
+          let err = data.ratings[idx] - (mu + bu[u] + bi[i] + rowDot(pu, qi, k))
           bu[u] += lr * (err - reg * bu[u])
           bi[i] += lr * (err - reg * bi[i])
           sgdPair(pu, qi, k, err: err, lr: lr, reg: reg)

@@ -45,8 +45,9 @@ func referenceErf(_ x: Float) -> Float { erff(x) }
 // The polynomial cores, shared by the scalar kernels above and the eight-lane ones in VectorMath.swift, so both
 // evaluate the same operations in the same order.
 
-/// A `Float` or eight of them: what the polynomial cores need.
-protocol FloatLanes {
+/// A `Float` or eight of them: what the polynomial cores need. `@usableFromInline` because its operators are the
+/// ones Swift picks for `SIMD8<Float>` arithmetic inside the public inlinable `rowDot`.
+@usableFromInline protocol FloatLanes {
   init(splat: Float)
   static func + (a: Self, b: Self) -> Self
   static func - (a: Self, b: Self) -> Self
@@ -55,11 +56,11 @@ protocol FloatLanes {
 }
 
 extension Float: FloatLanes {
-  @inline(__always) init(splat: Float) { self = splat }
+  @usableFromInline @inline(__always) init(splat: Float) { self = splat }
 }
 
 extension SIMD8: FloatLanes where Scalar == Float {
-  @inline(__always) init(splat: Float) { self.init(repeating: splat) }
+  @usableFromInline @inline(__always) init(splat: Float) { self.init(repeating: splat) }
 }
 
 /// For x in [-87.3, 88]: y = e^r with r = x − k·ln 2 (Cody-Waite), and `shifted`, whose low mantissa bits hold k
