@@ -127,15 +127,8 @@ extension TrainedModel {
             let v = profile.dense[j]
             return v.isNaN ? nil : v
           }
-      case .als:
-        s[i] =
-          profile.vector.isEmpty
-          ? 0 : factorRowDot(itemFactors, i, profile.vector, 0, k)
-      case .svd, .svdpp:
-        let d =
-          profile.vector.isEmpty
-          ? 0 : factorRowDot(itemFactors, i, profile.vector, 0, k)
-        s[i] = mean + profile.bias + itemBias[i] + d
+      case .als: s[i] = factorDot(itemFactors, i, profile.vector, 0)  // 0 for an empty profile vector
+      case .svd, .svdpp: s[i] = mean + profile.bias + itemBias[i] + factorDot(itemFactors, i, profile.vector, 0)
       }
     }
     return s
@@ -149,9 +142,9 @@ extension TrainedModel {
       return 0
     }
     guard !itemFactors.isEmpty, a < itemCount, b < itemCount else { return 0 }
-    let den = (factorRowDot(itemFactors, a, itemFactors, a, k) * factorRowDot(itemFactors, b, itemFactors, b, k))
+    let den = (factorDot(itemFactors, a, itemFactors, a) * factorDot(itemFactors, b, itemFactors, b))
       .squareRoot()
-    return den > 0 ? factorRowDot(itemFactors, a, itemFactors, b, k) / den : 0
+    return den > 0 ? factorDot(itemFactors, a, itemFactors, b) / den : 0
   }
 
   /// The `n` items most similar to `item`.
