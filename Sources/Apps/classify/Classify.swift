@@ -12,10 +12,12 @@ struct Classify: ParsableCommand {
     abstract: "Classifies images (top-K labels) and trains image classifiers.",
     discussion: """
       Examples:
-        classify photo.png                       # ImageNet top-5 with EfficientNet-Lite0
-        classify --model mnist digit.png         # a photo of a handwritten digit
+        classify photo.png                # ImageNet top-5 with EfficientNet-Lite0
+        classify --model mnist digit.png  # a photo of a handwritten digit
         classify --json --top 3 a.png b.png
-      Models: efficientnet-lite0 (default), mnist, fashion-mnist, or a checkpoint from `classify train`.
+
+      Models: efficientnet-lite0 (default), mnist, fashion-mnist, or a checkpoint \
+      from `classify train`.
       """,
     subcommands: [Predict.self, Train.self, Eval.self],
     defaultSubcommand: Predict.self)

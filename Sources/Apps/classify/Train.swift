@@ -14,8 +14,11 @@ struct Train: ParsableCommand {
     abstract: "Trains an image classifier; keeps the best checkpoint by test accuracy.",
     discussion: """
       Writes OUT (best), OUT.last.safetensors (for --resume), OUT.metrics.csv and OUT.curve.png.
-      Example: classify train --dataset mnist --arch bncnn --epochs 12 --out mnist.safetensors
-      Fine-tuning: classify train --from efficientnet-lite0 --dataset folder:photos/ --epochs 20
+
+      Examples:
+        classify train --dataset mnist --arch bncnn --out mnist.safetensors
+        # fine-tuning the ImageNet model on a folder of class subfolders:
+        classify train --from efficientnet-lite0 --dataset folder:photos/
       """)
   @OptionGroup var data: DataOptions
   @Option(help: "Architecture: lenet, w2, bncnn.") var arch: Architecture = .bncnn

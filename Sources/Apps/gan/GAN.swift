@@ -12,12 +12,14 @@ struct GAN: ParsableCommand {
     abstract: "Trains DCGAN image generators and samples, interpolates and scores them.",
     discussion: """
       Examples:
-        gan sample --n 64 --seed 1 --out grid.png          # shipped MNIST generator
-        gan sample --model fashion-mnist --out-dir shots/  # one PNG per sample
-        gan interpolate --from-seed 3 --to-seed 8 --steps 10 --spherical --out strip.png
-        gan score --model mnist                            # IS / FID with the MNIST classifier
+        gan sample --n 64 --seed 1 --out grid.png     # shipped MNIST generator
+        gan sample --model fashion-mnist --out-dir shots/   # one PNG each
+        gan interpolate --from-seed 3 --to-seed 8 --spherical --out strip.png
+        gan score --model mnist               # IS / FID on the MNIST classifier
         gan train --dataset fashion-mnist --epochs 20 --out fashion.safetensors
-      Models: mnist (default), fashion-mnist, or a checkpoint written by `gan train`.
+
+      Models: mnist (default), fashion-mnist, or a checkpoint written by \
+      `gan train`.
       """,
     subcommands: [Sample.self, Interpolate.self, Score.self, Train.self],
     defaultSubcommand: Sample.self)

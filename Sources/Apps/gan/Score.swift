@@ -10,9 +10,9 @@ struct Score: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Inception score and FID of generated images, beside the scores of real test images.",
     discussion: """
-      Both use a shipped classifier instead of Inception-v3: IS on its class probabilities, FID on its
-      256-d penultimate features (the MNIST classifier for MNIST generators, the Fashion-MNIST one for
-      Fashion-MNIST). Generated: N samples vs the N first test images. Real: the test images vs the N
+      Both use a shipped classifier instead of Inception-v3: IS on its class probabilities, FID on its \
+      256-d penultimate features (the MNIST classifier for MNIST generators, the Fashion-MNIST one for \
+      Fashion-MNIST). Generated: N samples vs the N first test images. Real: the test images vs the N \
       first training images. Also prints the class histogram of the samples (mode-collapse check).
       """)
   @OptionGroup var model: ModelOptions

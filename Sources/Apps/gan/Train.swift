@@ -10,10 +10,12 @@ struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Trains a DCGAN (generator and discriminator, checkpointed together).",
     discussion: """
-      After every epoch, atomically: OUT (both networks), OUT.last.safetensors (both networks and both optimizers,
-      for --resume), OUT.metrics.csv and OUT.epoch-NNN.png (64 samples from fixed noise, the same every epoch);
-      at the end OUT.curve.png.
-      Example: gan train --dataset mnist --epochs 20 --out mnist-dcgan.safetensors
+      After every epoch, atomically: OUT (both networks), OUT.last.safetensors \
+      (both networks and both optimizers, for --resume), OUT.metrics.csv and \
+      OUT.epoch-NNN.png (64 samples from fixed noise, the same every epoch); at the end OUT.curve.png.
+
+      Example:
+        gan train --dataset mnist --epochs 20 --out mnist-dcgan.safetensors
       """)
   @OptionGroup var data: DataOptions
   @Option(help: "Epochs (passes over the training images).") var epochs = 20

@@ -9,9 +9,9 @@ struct Bench: ParsableCommand {
     commandName: "kestrel-bench",
     abstract: "Runs Kestrel's implementations of the reference benchmark workloads.",
     discussion: """
-      Each workload mirrors a script in ../shared/bench/reference (W1 GEMM, W2 MNIST CNN, W3 CIFAR CNN,
-      W8a DQN update, W9 matrix factorisation, X1 EfficientNet-Lite0 inference).
-      Run `make bench` to run these beside the PyTorch/numpy references in the same session and write
+      Each workload mirrors a script in ../shared/bench/reference (W1 GEMM, W2 MNIST CNN, W3 CIFAR CNN, \
+      W8a DQN update, W9 matrix factorisation, X1 EfficientNet-Lite0 inference). \
+      Run `make bench` to run these beside the PyTorch/numpy references in the same session and write \
       BENCHMARKS.md tables with ratios.
       """,
     subcommands: [

@@ -11,11 +11,14 @@ struct Recommend: ParsableCommand {
     abstract: "Recommends items from ratings stored in SQLite (MovieLens or any ratings file).",
     discussion: """
       Quick start:
-        recommend import movielens ~/data/ml-100k      # or: recommend import csv ratings.csv --items movies.csv
-        recommend train                                # SGD matrix factorisation (--algo for others)
-        recommend --user 42                            # top 10 for user 42, with reasons
-        recommend rate --user 42 --item 50 --rating 5  # counts at once (fold-in), no retraining
-      The database is --db PATH, or $KESTREL_RECOMMEND_DB, or ~/.local/share/kestrel/recommend.sqlite.
+        recommend import movielens ~/data/ml-100k
+        recommend train             # SGD matrix factorisation (--algo for others)
+        recommend --user 42         # top 10 for user 42, with reasons
+        recommend rate --user 42 --item 50 --rating 5   # counts at once (fold-in)
+        # any ratings file: recommend import csv ratings.csv --items movies.csv
+
+      The database is --db PATH, or $KESTREL_RECOMMEND_DB, or \
+      ~/.local/share/kestrel/recommend.sqlite.
       """,
     subcommands: [Top.self, Import.self, Train.self, Eval.self, Rate.self, Similar.self, Stats.self],
     defaultSubcommand: Top.self)

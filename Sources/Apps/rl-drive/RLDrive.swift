@@ -13,8 +13,9 @@ struct RLDrive: ParsableCommand {
     abstract: "Trains and runs RL agents: a car on a track, gridworlds, CartPole.",
     discussion: """
       Examples:
-        rl-drive                                   # the shipped driving agent drives 3 laps (headless, text)
-        rl-drive train --env cartpole --algo dqn   # DQN until CartPole is solved
+        rl-drive                   # the shipped agent drives 3 laps (text)
+        rl-drive --render          # the same in an SDL2 window
+        rl-drive train --env cartpole --algo dqn   # until CartPole is solved
         rl-drive train --env gridworld --algo value-iteration
         rl-drive eval --env track --episodes 100 --seed 1
       """,

@@ -12,13 +12,14 @@ struct TextGen: ParsableCommand {
     abstract: "Generates text with character-level language models, and trains them on any UTF-8 corpus.",
     discussion: """
       Examples:
-        textgen --prime "深度学习"                          # shipped Chinese GPT, streams 300 characters
-        textgen --model shakespeare --prime "ROMEO:" --length 500 --temperature 0.7 --seed 3
+        textgen --prime "深度学习"        # shipped Chinese GPT, 300 characters
+        textgen --model shakespeare --prime "ROMEO:" --length 500 --seed 3
         textgen train --data corpus.txt --model gpt --budget 10m --out my.safetensors
         textgen eval --model my.safetensors --data held-out.txt
-      Models: chinese (default), shakespeare, or a checkpoint written by `textgen train`.
-      Characters are Unicode scalars: any text round-trips exactly; characters a model has never seen are
-      reported and skipped.
+
+      Models: chinese (default), shakespeare, or a checkpoint written by `textgen train`. \
+      Characters are Unicode scalars: any text round-trips exactly; characters a model has never seen \
+      are reported and skipped.
       """,
     subcommands: [Generate.self, Train.self, Eval.self],
     defaultSubcommand: Generate.self)

@@ -11,11 +11,15 @@ struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Trains a character-level GPT, LSTM, GRU or RNN on a UTF-8 text file.",
     discussion: """
-      The last --val-fraction of the file is the validation split. Every --eval-every steps: validation loss,
-      a sample, OUT.last.safetensors (for --resume) and, when the validation loss improved, OUT. At the end:
-      OUT.curve.png (train and validation loss) and OUT.metrics.csv.
-      Defaults: gpt 4 layers × 128 wide, 4 heads, context 128, lr 1e-3; lstm/gru/rnn 2 layers × 256, context 64,
-      lr 2e-3. Example: textgen train --data shakespeare.txt --model gpt --budget 10m --out sp.safetensors
+      The last --val-fraction of the file is the validation split. Every --eval-every steps: validation \
+      loss, a sample, OUT.last.safetensors (for --resume) and, when the validation loss improved, OUT. \
+      At the end: OUT.curve.png (train and validation loss) and OUT.metrics.csv.
+
+      Defaults: gpt 4 layers × 128 wide, 4 heads, context 128, lr 1e-3; lstm/gru/rnn 2 layers × 256, \
+      context 64, lr 2e-3.
+
+      Example:
+        textgen train --data shakespeare.txt --model gpt --budget 10m
       """)
   @Option(help: "UTF-8 training text.") var data: String
   @Option(help: "gpt, lstm, gru or rnn.") var model: TextModelConfig.Kind = .gpt

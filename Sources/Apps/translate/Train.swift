@@ -9,15 +9,20 @@ struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Trains an encoder-decoder Transformer on a TSV of sentence pairs.",
     discussion: """
-      Split: when every line has a verse reference in its third column (the Bible files), whole books are held
-      out — validation: \(validationBooks.joined(separator: ", ")); test: \(testBooks.joined(separator: ", ")).
+      Split: when every line has a verse reference in its third column (the Bible files), whole books are \
+      held out — validation: \(validationBooks.joined(separator: ", ")); \
+      test: \(testBooks.joined(separator: ", ")). \
       Otherwise the last 3 % of lines are the test set and the 3 % before them the validation set.
-      Tokenizers are learned from the training split: BPE (--src-vocab/--tgt-vocab tokens) for alphabetic
+
+      Tokenizers are learned from the training split: BPE (--src-vocab/--tgt-vocab tokens) for alphabetic \
       languages, single characters for Chinese (zh*). They are saved inside the checkpoint.
-      Every --eval-every steps: validation loss, greedy BLEU on --bleu-sentences validation pairs, a sample
-      translation, OUT.last.safetensors (for --resume) and, when validation BLEU improved, OUT.
+
+      Every --eval-every steps: validation loss, greedy BLEU on --bleu-sentences validation pairs, a sample \
+      translation, OUT.last.safetensors (for --resume) and, when validation BLEU improved, OUT. \
       At the end: OUT.curve.png and OUT.metrics.csv.
-      Example: translate train --pairs eng-cmn.web-cuv.tsv --src en --tgt zh --budget 1h --out en-zh.safetensors
+
+      Example:
+        translate train --pairs eng-cmn.web-cuv.tsv --src en --tgt zh --budget 1h
       """)
   @Option(help: "TSV of sentence pairs.") var pairs: String
   @Option(help: "Source column (0-based).") var srcCol = 0

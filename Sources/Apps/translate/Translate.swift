@@ -12,13 +12,15 @@ struct TranslateApp: ParsableCommand {
     abstract: "Translates text with an encoder-decoder Transformer; trains one on TSV sentence pairs; scores BLEU.",
     discussion: """
       Examples:
-        translate "In the beginning God created the heavens and the earth."   # shipped English→Chinese model
+        translate "In the beginning God created the heavens and the earth."
         echo "The Lord is my shepherd." | translate --beam 5
         translate --attention attn.png "God said, let there be light."
-        translate train --pairs eng-cmn.tsv --src en --tgt zh --budget 30m --out my.safetensors
+        translate train --pairs eng-cmn.tsv --src en --tgt zh --budget 30m \\
+          --out my.safetensors
         translate eval --model my.safetensors --pairs test.tsv --beam 4
-      Models: en-zh (default) or a checkpoint written by `translate train`. Without text arguments, lines are
-      read from standard input and translated one by one.
+
+      Models: en-zh (default, English→Chinese) or a checkpoint written by `translate train`. \
+      Without text arguments, lines are read from standard input and translated one by one.
       """,
     subcommands: [Run.self, Train.self, Eval.self],
     defaultSubcommand: Run.self)
@@ -81,9 +83,9 @@ struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Translates the source column of a TSV and prints corpus BLEU (sacreBLEU-compatible) and chrF.",
     discussion: """
-      BLEU uses sacreBLEU's 13a tokenisation, or its zh tokenisation when the target language is Chinese
-      (signature nrefs:1|case:mixed|eff:no|tok:13a or zh|smooth:exp). With --split test (or validation), only
-      the held-out part of the file is scored (the books listed in `translate train --help`).
+      BLEU uses sacreBLEU's 13a tokenisation, or its zh tokenisation when the target language is Chinese \
+      (signature nrefs:1|case:mixed|eff:no|tok:13a or zh|smooth:exp). With --split test (or validation), \
+      only the held-out part of the file is scored (the books listed in `translate train --help`).
       """)
   @Option(help: "Shipped model or checkpoint path.") var model = "en-zh"
   @Option(help: "TSV of pairs.") var pairs: String
