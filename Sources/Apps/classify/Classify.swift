@@ -16,8 +16,7 @@ struct Classify: ParsableCommand {
         classify --model mnist digit.png  # a photo of a handwritten digit
         classify --json --top 3 a.png b.png
 
-      Models: efficientnet-lite0 (default), mnist, fashion-mnist, or a checkpoint \
-      from `classify train`.
+      Models: efficientnet-lite0 (default), mnist, fashion-mnist, or a checkpoint from `classify train`.
       """,
     subcommands: [Predict.self, Train.self, Eval.self],
     defaultSubcommand: Predict.self)

@@ -18,8 +18,7 @@ struct GAN: ParsableCommand {
         gan score --model mnist               # IS / FID on the MNIST classifier
         gan train --dataset fashion-mnist --epochs 20 --out fashion.safetensors
 
-      Models: mnist (default), fashion-mnist, or a checkpoint written by \
-      `gan train`.
+      Models: mnist (default), fashion-mnist, or a checkpoint written by `gan train`.
       """,
     subcommands: [Sample.self, Interpolate.self, Score.self, Train.self],
     defaultSubcommand: Sample.self)

@@ -17,8 +17,7 @@ struct Recommend: ParsableCommand {
         recommend rate --user 42 --item 50 --rating 5   # counts at once (fold-in)
         # any ratings file: recommend import csv ratings.csv --items movies.csv
 
-      The database is --db PATH, or $KESTREL_RECOMMEND_DB, or \
-      ~/.local/share/kestrel/recommend.sqlite.
+      The database is --db PATH, or $KESTREL_RECOMMEND_DB, or ~/.local/share/kestrel/recommend.sqlite.
       """,
     subcommands: [Top.self, Import.self, Train.self, Eval.self, Rate.self, Similar.self, Stats.self],
     defaultSubcommand: Top.self)
