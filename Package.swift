@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds drop overflow checks in the engine's hot loops (see ../shared/notes); debug builds keep them.
+/// Release builds drop overflow checks in the engine's hot loops; debug builds keep them. Never for targets that
+/// parse input (Datasets, AppSupport, the apps' readers).
 let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -9,6 +10,7 @@ let package = Package(
   platforms: [.macOS(.v13)],
   products: [
     .library(name: "Engine", targets: ["Engine"]),
+    .library(name: "Datasets", targets: ["Datasets"]),
     .library(name: "Environments", targets: ["Environments"]),
   ],
   dependencies: [
@@ -23,63 +25,73 @@ let package = Package(
     .systemLibrary(name: "CSDL2", path: "Sources/CSDL2"),
     .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
 
-    .target(name: "Engine", dependencies: ["CBLAS", "CPNG", "CZlib"], swiftSettings: fast),
+    .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
+    .target(name: "Datasets", dependencies: ["Engine", "CPNG", "CZlib", "CTurboJPEG"]),
     .target(name: "EngineTesting", dependencies: ["Engine"]),
     .target(name: "PixelFont"),
     .target(name: "Environments", swiftSettings: fast),
     .target(name: "EnvironmentRendering", dependencies: ["Environments", "CSDL2", "PixelFont"]),
     .target(
       name: "AppSupport",
-      dependencies: ["Engine", "PixelFont", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "Engine", "Datasets", "PixelFont", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Sources/Apps/AppSupport"),
 
     .target(
-      name: "RecommendKit", dependencies: ["Engine", "CSQLite"], path: "Sources/Apps/RecommendKit", swiftSettings: fast),
+      name: "RecommendKit", dependencies: ["Engine", "Datasets", "CSQLite"], path: "Sources/Apps/RecommendKit",
+      swiftSettings: fast),
     .target(name: "RLKit", dependencies: ["Environments", "Engine"], path: "Sources/Apps/RLKit", swiftSettings: fast),
     .target(
       name: "ClassifyKit",
-      dependencies: ["Engine", "CTurboJPEG", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-      path: "Sources/Apps/ClassifyKit", swiftSettings: fast
+      dependencies: ["Engine", "Datasets"], path: "Sources/Apps/ClassifyKit", swiftSettings: fast
     ),
     .executableTarget(
       name: "classify",
       dependencies: [
-        "AppSupport", "Engine", "ClassifyKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AppSupport", "Engine", "Datasets", "ClassifyKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/classify"),
-    .target(name: "GANKit", dependencies: ["Engine", "ClassifyKit"], path: "Sources/Apps/GANKit", swiftSettings: fast),
-    .target(name: "TextgenKit", dependencies: ["Engine"], path: "Sources/Apps/TextgenKit", swiftSettings: fast),
-    .target(name: "TranslateKit", dependencies: ["Engine"], path: "Sources/Apps/TranslateKit", swiftSettings: fast),
+    .target(name: "GANKit", dependencies: ["Engine", "Datasets"], path: "Sources/Apps/GANKit", swiftSettings: fast),
+    .target(
+      name: "TextgenKit", dependencies: ["Engine", "Datasets"], path: "Sources/Apps/TextgenKit", swiftSettings: fast),
+    .target(
+      name: "TranslateKit", dependencies: ["Engine", "Datasets"], path: "Sources/Apps/TranslateKit", swiftSettings: fast
+    ),
     .executableTarget(
       name: "translate",
       dependencies: [
-        "AppSupport", "Engine", "TranslateKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AppSupport", "Engine", "Datasets", "TranslateKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/translate"),
     .executableTarget(
       name: "textgen",
       dependencies: [
-        "AppSupport", "Engine", "TextgenKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AppSupport", "Engine", "Datasets", "TextgenKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/textgen"),
     .executableTarget(
       name: "gan",
       dependencies: [
-        "AppSupport", "Engine", "ClassifyKit", "GANKit",
+        "AppSupport", "Engine", "Datasets", "GANKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/gan"),
     .executableTarget(
       name: "rl-drive",
       dependencies: [
-        "AppSupport", "Engine", "Environments", "EnvironmentRendering", "RLKit",
+        "AppSupport", "Engine", "Datasets", "Environments", "EnvironmentRendering", "RLKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/rl-drive"),
     .executableTarget(
       name: "recommend",
       dependencies: [
-        "AppSupport", "Engine", "RecommendKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "AppSupport", "Engine", "Datasets", "RecommendKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/recommend"),
     .executableTarget(
@@ -87,20 +99,23 @@ let package = Package(
     .executableTarget(
       name: "kestrel-bench",
       dependencies: [
-        "Engine", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "TranslateKit",
+        "Engine", "Datasets", "AppSupport", "CBLAS", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit",
+        "TranslateKit",
         "Environments",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
 
-    .testTarget(name: "EngineTests", dependencies: ["Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "EngineTests", dependencies: ["Engine", "Datasets", "EngineTesting"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "EnvironmentsTests", dependencies: ["Environments", "EnvironmentRendering", "CSDL2"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "AppsTests",
       dependencies: [
-        "Engine", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "TranslateKit", "RLKit", "Environments",
+        "Engine", "Datasets", "AppSupport", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "TranslateKit",
+        "RLKit", "Environments",
         "EnvironmentRendering", "CSDL2",
       ],
       resources: [.copy("Fixtures")]),

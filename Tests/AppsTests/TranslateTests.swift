@@ -1,3 +1,4 @@
+import Datasets
 import Engine
 import Foundation
 import TranslateKit

@@ -1,3 +1,4 @@
+import Datasets
 import Engine
 
 /// A classifier ready to run: the network, its labels and how to turn an image into its input.
@@ -14,13 +15,6 @@ public struct LoadedClassifier {
   }
 }
 
-/// Shipped model names, their folders under assets/ and weight files.
-public let shippedModels: [(name: String, file: String)] = [
-  ("efficientnet-lite0", "efficientnet-lite0/efficientnet-lite0.safetensors"),
-  ("mnist", "mnist/mnist.safetensors"),
-  ("fashion-mnist", "fashion-mnist/fashion-mnist.safetensors"),
-]
-
 /// Loads a shipped model by name (from `assets`) or a checkpoint written by `classify train` by path.
 public func loadClassifier(_ nameOrPath: String, assets: String) throws -> LoadedClassifier {
   if nameOrPath == "efficientnet-lite0" {
@@ -31,14 +25,8 @@ public func loadClassifier(_ nameOrPath: String, assets: String) throws -> Loade
     let labels = try lines(of: assets + "/efficientnet-lite0/imagenet1k_labels.txt")
     return LoadedClassifier(name: nameOrPath, network: net, labels: labels) { imagenetInput($0) }
   }
-  let path = try resolveModelPath(nameOrPath, shipped: shippedModels, assets: assets)
-  let ckpt = try Checkpoint.load(from: path)
-  let config: ClassifierConfig
-  do { config = try ckpt.config(ClassifierConfig.self) } catch {
-    throw FileError(path, "not a classify checkpoint (no classifier config in its metadata)")
-  }
-  let net = makeNetwork(config)
-  do { try ckpt.restore(into: net) } catch { throw FileError(path, "\(error)") }
+  let path = try ModelRegistry.resolve(nameOrPath, app: "classify", assets: assets)
+  let (net, config) = try loadImageClassifier(from: path)
   return LoadedClassifier(name: nameOrPath, network: net, labels: config.labels) { image in
     smallInput(image, config)
   }
@@ -48,11 +36,7 @@ public func loadClassifier(_ nameOrPath: String, assets: String) throws -> Loade
 public func smallInput(_ image: Image, _ config: ClassifierConfig) -> Tensor {
   if config.preprocessing == "mnist" && config.channels == 1 { return mnistInput(image) }
   if config.preprocessing == "imagenet" { return imagenetInput(image) }
-  let img = config.channels == 1 ? image.gray() : image.rgb()
-  let sized =
-    (img.width == config.size && img.height == config.size)
-    ? img : img.resized(width: config.size, height: config.size, filter: .bilinear)
-  return sized.tensorCHW { $0 / 255 }
+  return resizedInput(image, size: config.size, channels: config.channels)
 }
 
 /// Non-empty lines of a UTF-8 text file.

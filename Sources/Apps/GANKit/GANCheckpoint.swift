@@ -1,12 +1,6 @@
 import Engine
 import Foundation
 
-/// Shipped generators: name → file under assets/.
-public let shippedGANs: [(name: String, file: String)] = [
-  ("mnist", "gan/mnist-dcgan.safetensors"),
-  ("fashion-mnist", "gan/fashion-mnist-dcgan.safetensors"),
-]
-
 /// One epoch of GAN training, kept in the checkpoint's history.
 public struct GANEpochRecord: Codable, Sendable {
   public var epoch: Int
@@ -24,7 +18,7 @@ public struct GANEpochRecord: Codable, Sendable {
 
 /// Resolves a shipped name or a checkpoint path to a file path.
 public func ganCheckpointPath(_ nameOrPath: String, assets: String) throws -> String {
-  try resolveModelPath(nameOrPath, shipped: shippedGANs, assets: assets)
+  try ModelRegistry.resolve(nameOrPath, app: "gan", assets: assets)
 }
 
 /// Saves both networks and the history atomically in one file; with `optimizers`, also both optimizers' state

@@ -1,12 +1,6 @@
 import Engine
 import Foundation
 
-/// Shipped text models: name → file under assets/.
-public let shippedTextModels: [(name: String, file: String)] = [
-  ("chinese", "textgen/chinese-gpt.safetensors"),
-  ("shakespeare", "textgen/shakespeare-gpt.safetensors"),
-]
-
 /// One evaluation during training, kept in the checkpoint's history.
 public struct TextEvalRecord: Codable, Sendable {
   public var step: Int
@@ -29,7 +23,7 @@ public struct LoadedTextModel {
 
   /// Loads a shipped model by name or a `textgen train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
-    let path = try resolveModelPath(nameOrPath, shipped: shippedTextModels, assets: assets)
+    let path = try ModelRegistry.resolve(nameOrPath, app: "textgen", assets: assets)
     let (ckpt, config) = try Checkpoint.load(app: "textgen", from: path, config: TextModelConfig.self)
     let model = makeLanguageModel(config)
     do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }

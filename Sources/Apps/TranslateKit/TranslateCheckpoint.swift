@@ -1,11 +1,6 @@
 import Engine
 import Foundation
 
-/// Shipped translators: name → file under assets/.
-public let shippedTranslators: [(name: String, file: String)] = [
-  ("en-zh", "translate/en-zh-transformer.safetensors")
-]
-
 /// One validation during training, kept in the checkpoint's history.
 public struct TranslateEvalRecord: Codable, Sendable {
   public var step: Int
@@ -30,7 +25,7 @@ public struct LoadedTranslator {
 
   /// Loads a shipped model by name or a `translate train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
-    let path = try resolveModelPath(nameOrPath, shipped: shippedTranslators, assets: assets)
+    let path = try ModelRegistry.resolve(nameOrPath, app: "translate", assets: assets)
     let (ckpt, config) = try Checkpoint.load(app: "translate", from: path, config: TranslatorConfig.self)
     let model = Translator(config)
     do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }

@@ -1,6 +1,7 @@
 import AppSupport
 import ArgumentParser
 import ClassifyKit
+import Datasets
 import Engine
 import Foundation
 

@@ -1,6 +1,6 @@
 import AppSupport
 import ArgumentParser
-import ClassifyKit
+import Datasets
 import Engine
 import Foundation
 import GANKit
@@ -36,8 +36,11 @@ struct Score: ParsableCommand {
       throw AppError("\(model.model): trained on \(config.dataset); pass --classifier and --data-dir")
     }
     let classifierName = classifier ?? config.dataset
-    let loaded: LoadedClassifier
-    do { loaded = try loadClassifier(classifierName, assets: assetsDirectory()) } catch { throw AppError("\(error)") }
+    let loaded: (network: any Layer, config: ClassifierConfig)
+    do {
+      let path = try ModelRegistry.resolve(classifierName, app: "classify", assets: assetsDirectory())
+      loaded = try loadImageClassifier(from: path)
+    } catch { throw AppError("\(error)") }
     guard let network = loaded.network as? Sequential, network.layers.count >= 2 else {
       throw AppError("\(classifierName): needs a small sequential classifier (mnist, fashion-mnist, classify train)")
     }
@@ -73,13 +76,13 @@ struct Score: ParsableCommand {
     let shares = hist.map { 100 * Double($0) / Double(count) }
     printLine("class histogram of the generated images:")
     for (i, share) in shares.enumerated() {
-      let label = i < loaded.labels.count ? loaded.labels[i] : "\(i)"
+      let label = i < loaded.config.labels.count ? loaded.config.labels[i] : "\(i)"
       printLine(
         "  \(padded(label, 12)) \(leftPadded(fixed(share, 1), 5)) %  \(String(repeating: "#", count: Int(share.rounded())))"
       )
     }
     let (minIndex, minShare) = shares.enumerated().min { $0.element < $1.element } ?? (0, 0)
-    let minLabel = minIndex < loaded.labels.count ? loaded.labels[minIndex] : "\(minIndex)"
+    let minLabel = minIndex < loaded.config.labels.count ? loaded.config.labels[minIndex] : "\(minIndex)"
     printLine(
       "smallest class: \(minLabel) at \(fixed(minShare, 1)) % — \(minShare >= 5 ? "no class below 5 %" : "below 5 %: mode collapse")"
     )

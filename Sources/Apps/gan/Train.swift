@@ -1,6 +1,6 @@
 import AppSupport
 import ArgumentParser
-import ClassifyKit
+import Datasets
 import Engine
 import Foundation
 import GANKit

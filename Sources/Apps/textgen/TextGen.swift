@@ -1,5 +1,6 @@
 import AppSupport
 import ArgumentParser
+import Datasets
 import Engine
 import Foundation
 import TextgenKit

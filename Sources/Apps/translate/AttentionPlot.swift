@@ -1,4 +1,5 @@
 import AppSupport
+import Datasets
 import Engine
 import Foundation
 

@@ -80,21 +80,6 @@ public struct Checkpoint {
   }
 }
 
-/// Resolves a model argument: a shipped model's name (→ `assets/<file>`) or a checkpoint path (anything with a
-/// `/` or ending in `.safetensors`); any other word is an error listing the shipped names.
-public func resolveModelPath(
-  _ nameOrPath: String, shipped: [(name: String, file: String)], assets: String
-) throws
-  -> String
-{
-  if let model = shipped.first(where: { $0.name == nameOrPath }) { return assets + "/" + model.file }
-  guard nameOrPath.contains("/") || nameOrPath.hasSuffix(".safetensors") else {
-    throw FileError(
-      nameOrPath, "unknown model; available: \(shipped.map(\.name).joined(separator: ", ")), or a checkpoint path")
-  }
-  return nameOrPath
-}
-
 extension Checkpoint {
   /// Loads an app's checkpoint: the file must carry `kestrel.kind == kind`; returns it with its decoded config.
   /// Errors are one line naming the file.

@@ -1,3 +1,5 @@
+import Engine
+
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -1,4 +1,5 @@
 import CPNG
+import Engine
 
 /// An 8-bit image: `channels` interleaved samples per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), row-major.
 public struct Image: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import CZlib
+import Engine
 
 /// An array from an IDX file (the MNIST format): unsigned bytes with a shape.
 public struct IDXArray: Sendable {

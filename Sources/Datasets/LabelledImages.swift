@@ -44,6 +44,15 @@ public func loadIDXDataset(directory: String, labels: [String]) throws -> Labell
     train: train, test: test, labels: labels, channels: 1, size: train.inputs.shape[2])
 }
 
+/// An image as a (C, S, S) tensor in [0, 1]: gray (1 channel) or RGB (3), resized to `size`×`size` (bilinear)
+/// unless it already has that size.
+public func resizedInput(_ image: Image, size: Int, channels: Int) -> Tensor {
+  let img = channels == 1 ? image.gray() : image.rgb()
+  let sized =
+    (img.width == size && img.height == size) ? img : img.resized(width: size, height: size, filter: .bilinear)
+  return sized.tensorCHW { $0 / 255 }  // (C, S, S)
+}
+
 /// Loads an image folder: one subfolder per class (sorted names), PNG/JPEG files inside, resized to `size`×`size`
 /// with `channels` channels. Every `testEvery`-th image of each class (by sorted file name) is held out.
 public func loadFolderDataset(
@@ -55,7 +64,6 @@ public func loadFolderDataset(
   var trainY: [Int] = []
   var testX: [Tensor] = []
   var testY: [Int] = []
-  let config = ClassifierConfig(arch: .bncnn, channels: channels, size: size, labels: classes, preprocessing: "resize")
   for (label, cls) in classes.enumerated() {
     let files = try listDirectory(root + "/" + cls).filter {
       let l = $0.lowercased()
@@ -64,7 +72,7 @@ public func loadFolderDataset(
     guard !files.isEmpty else { throw FileError(root + "/" + cls, "no PNG or JPEG images") }
     for (k, f) in files.enumerated() {
       let image = try loadImage(root + "/" + cls + "/" + f)
-      let x = input?(image) ?? smallInput(image, config)
+      let x = input?(image) ?? resizedInput(image, size: size, channels: channels)
       if k % testEvery == testEvery - 1 {
         testX.append(x)
         testY.append(label)

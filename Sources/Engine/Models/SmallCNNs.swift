@@ -1,5 +1,3 @@
-import Engine
-
 // Small CNNs for 28×28 (MNIST-like) or other small images. Legend: N = batch, C = channels, S = image side.
 
 /// The architectures `classify train` builds.
@@ -58,4 +56,17 @@ public func makeNetwork(_ config: ClassifierConfig) -> any Layer {
       block(c, 32) + block(32, 32) + [MaxPool2d(2)] + block(32, 64) + block(64, 64) + [MaxPool2d(2), Flatten()]
         + [Linear(64 * side * side, 256, bias: false), BatchNorm1d(256), ReLU(), Dropout(0.3), Linear(256, k)])
   }
+}
+
+/// Reads a checkpoint written by `classify train` (its config and weights) and rebuilds the network.
+/// Errors are one line naming the file.
+public func loadImageClassifier(from path: String) throws -> (network: any Layer, config: ClassifierConfig) {
+  let ckpt = try Checkpoint.load(from: path)
+  let config: ClassifierConfig
+  do { config = try ckpt.config(ClassifierConfig.self) } catch {
+    throw FileError(path, "not a classify checkpoint (no classifier config in its metadata)")
+  }
+  let network = makeNetwork(config)
+  do { try ckpt.restore(into: network) } catch { throw FileError(path, "\(error)") }
+  return (network, config)
 }
