@@ -28,7 +28,7 @@ final class ClassifyTrainTests: XCTestCase {
     // Resume to 3 epochs: continues at epoch 2 from the last checkpoint.
     let resumed = try classify(["train", "--epochs", "3", "--resume"] + common)
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
-    XCTAssertTrue(resumed.stdout.contains("Resuming after epoch 1"), resumed.stdout)
+    XCTAssertTrue(resumed.stdout.contains("(after epoch 1) from"), resumed.stdout)
     XCTAssertFalse(resumed.stdout.contains("epoch 1: train loss"), resumed.stdout)
     XCTAssertTrue(resumed.stdout.contains("epoch 3: train loss"), resumed.stdout)
     let metrics = String(decoding: try FileIO.read(out + ".metrics.csv"), as: UTF8.self)

@@ -25,7 +25,7 @@ final class GANCLITests: XCTestCase {
     XCTAssertTrue(first.stdout.contains("epoch 1/1  loss_D "), first.stdout)
     let resumed = try gan(["train", "--epochs", "2", "--resume"] + common)
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
-    XCTAssertTrue(resumed.stdout.contains("Resuming after epoch 1 from \(out).last.safetensors"), resumed.stdout)
+    XCTAssertTrue(resumed.stdout.contains("(after epoch 1) from \(out).last.safetensors"), resumed.stdout)
     XCTAssertFalse(resumed.stdout.contains("epoch 1/2"), resumed.stdout)
     XCTAssertTrue(resumed.stdout.contains("epoch 2/2  loss_D "), resumed.stdout)
     let metrics = String(decoding: try FileIO.read(out + ".metrics.csv"), as: UTF8.self)

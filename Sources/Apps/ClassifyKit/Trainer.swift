@@ -2,7 +2,7 @@ import Datasets
 import Engine
 
 /// How to train a classifier.
-public struct TrainOptions: Codable, Sendable {
+public struct ClassifyTrainOptions: Codable, Sendable {
   public enum OptimizerKind: String, Codable, CaseIterable, Sendable { case sgd, adam, adamw }
   public enum ScheduleKind: String, Codable, CaseIterable, Sendable { case constant, cosine, step }
   public var epochs = 10
@@ -23,12 +23,19 @@ public struct TrainOptions: Codable, Sendable {
 }
 
 /// One epoch's results.
-public struct EpochRecord: Codable, Sendable {
+public struct ClassifyRecord: TrainingRecord {
   public var epoch: Int
   public var trainLoss: Double
   public var trainAccuracy: Double
   public var testAccuracy: Double
   public var seconds: Double
+
+  public var metricValues: [(String, Double)] {
+    [
+      ("epoch", Double(epoch)), ("train_loss", trainLoss), ("train_accuracy", trainAccuracy),
+      ("test_accuracy", testAccuracy), ("seconds", seconds),
+    ]
+  }
 }
 
 /// Accuracy and the confusion matrix (rows: true class) of `network` on `data`.
@@ -72,62 +79,79 @@ func augment(_ x: Tensor, shift maxShift: Int, flip: Bool, rng: inout PRNG) -> T
   return Tensor(out, shape: x.shape)
 }
 
-/// Trains `network` with a progress bar per epoch; after each epoch evaluates on `test`, calls `epochDone`
-/// (which saves checkpoints). Returns the history. Starts at `startEpoch` (resume) with `optimizer` restored.
-public func trainClassifier(
-  _ network: any Layer, optimizer: Optimizer, data: LabelledImages, options: TrainOptions, startEpoch: Int = 0,
-  history: [EpochRecord] = [], epochDone: (EpochRecord, [EpochRecord]) throws -> Void
-) throws -> [EpochRecord] {
-  var history = history
-  let sampler = BatchSampler(count: data.train.count, batchSize: options.batchSize, dropLast: true, seed: options.seed)
-  let stepsPerEpoch = sampler.batchesPerEpoch
-  let total = stepsPerEpoch * options.epochs
-  let base = options.learningRate
-  let warmup = min(options.warmupSteps, total / 5)  // short runs: at most a fifth of the steps warm up
-  let schedule: any LRSchedule
-  switch options.schedule {
-  case .constant: schedule = WarmupLR(warmupSteps: warmup, then: ConstantLR(base))
-  case .cosine: schedule = WarmupLR(warmupSteps: warmup, then: CosineLR(base: base, totalSteps: max(total - warmup, 1)))
-  case .step:
-    schedule = WarmupLR(warmupSteps: warmup, then: StepLR(base: base, stepSize: max(total / 3, 1), gamma: 0.1))
-  }
-  for epoch in startEpoch..<options.epochs {
-    var rng = PRNG(seed: options.seed &+ UInt64(epoch) &* 7919)
-    network.train()
-    let bar = ProgressBar(total: stepsPerEpoch, label: "epoch \(epoch + 1)/\(options.epochs)", unit: "img")
-    var lossSum = 0.0
-    var correct = 0
-    var seen = 0
-    for idx in sampler.batches(epoch: epoch) {
-      let (x0, y) = data.train.batch(idx)
-      let x = augment(x0, shift: options.shift, flip: options.flip, rng: &rng)
-      optimizer.learningRate = schedule.learningRate(at: optimizer.stepCount)
-      optimizer.zeroGrad()
-      let logits = network(x)
-      let loss = logits.crossEntropy(targets: y, labelSmoothing: options.labelSmoothing)
-      loss.backward()
-      optimizer.step()
-      lossSum += Double(loss.item) * Double(y.count)
-      correct += zip(noGrad { logits.argmax(axis: -1) }, y).filter { $0 == $1 }.count
-      seen += y.count
-      bar.advance(1, units: Double(y.count), status: "loss \(fixedString(lossSum / Double(seen)))")
+/// Image-classifier training as steps for `TrainingRun`: shuffled batches per epoch (drop-last), augmentation,
+/// the learning-rate schedule (warm-up, then constant, cosine or step) and running loss/accuracy per epoch.
+public final class ClassifierTrainer {
+  public let network: any Layer
+  public let optimizer: Optimizer
+  public let data: LabelledImages
+  public let options: ClassifyTrainOptions
+  /// Optimizer steps in one epoch.
+  public let stepsPerEpoch: Int
+  private let sampler: BatchSampler
+  private let schedule: any LRSchedule
+  private var epoch = -1
+  private var batches: [[Int]] = []
+  private var rng = PRNG(seed: 0)
+  private var sums = (loss: 0.0, correct: 0, seen: 0)
+
+  /// A trainer over `data.train`; `optimizer` is over `network`'s parameters (restored when resuming).
+  public init(_ network: any Layer, optimizer: Optimizer, data: LabelledImages, options: ClassifyTrainOptions) {
+    (self.network, self.optimizer, self.data, self.options) = (network, optimizer, data, options)
+    sampler = BatchSampler(count: data.train.count, batchSize: options.batchSize, dropLast: true, seed: options.seed)
+    stepsPerEpoch = sampler.batchesPerEpoch
+    let total = stepsPerEpoch * options.epochs
+    let base = options.learningRate
+    let warmup = min(options.warmupSteps, total / 5)  // short runs: at most a fifth of the steps warm up
+    switch options.schedule {
+    case .constant: schedule = WarmupLR(warmupSteps: warmup, then: ConstantLR(base))
+    case .cosine:
+      schedule = WarmupLR(warmupSteps: warmup, then: CosineLR(base: base, totalSteps: max(total - warmup, 1)))
+    case .step:
+      schedule = WarmupLR(warmupSteps: warmup, then: StepLR(base: base, stepSize: max(total / 3, 1), gamma: 0.1))
     }
-    let seconds = bar.finish(status: "loss \(fixedString(lossSum / Double(max(seen, 1))))")
-    let (acc, _) = evaluate(network, data.test, classes: data.labels.count)
-    let record = EpochRecord(
-      epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
-      trainAccuracy: Double(correct) / Double(max(seen, 1)),
-      testAccuracy: acc, seconds: seconds)
-    history.append(record)
-    try epochDone(record, history)
   }
-  return history
+
+  /// Global step `s` (epoch `s / stepsPerEpoch`): one optimizer step on its batch.
+  public func step(_ s: Int) -> TrainingStep {
+    if s / stepsPerEpoch != epoch {
+      epoch = s / stepsPerEpoch
+      batches = sampler.batches(epoch: epoch)
+      rng = PRNG(seed: options.seed &+ UInt64(epoch) &* 7919)
+      network.train()
+    }
+    let (x0, y) = data.train.batch(batches[s % stepsPerEpoch])
+    let x = augment(x0, shift: options.shift, flip: options.flip, rng: &rng)
+    optimizer.learningRate = schedule.learningRate(at: optimizer.stepCount)
+    optimizer.zeroGrad()
+    let logits = network(x)
+    let loss = logits.crossEntropy(targets: y, labelSmoothing: options.labelSmoothing)
+    loss.backward()
+    optimizer.step()
+    sums.loss += Double(loss.item) * Double(y.count)
+    sums.correct += zip(noGrad { logits.argmax(axis: -1) }, y).filter { $0 == $1 }.count
+    sums.seen += y.count
+    return TrainingStep(
+      loss: Double(loss.item), units: Double(y.count), status: "loss \(fixedString(sums.loss / Double(sums.seen)))")
+  }
+
+  /// Test accuracy and the running training loss/accuracy since the last evaluation, as the epoch's record.
+  public func evaluate(_ point: EvalPoint) -> ClassifyRecord {
+    let (acc, _) = ClassifyKit.evaluate(network, data.test, classes: data.labels.count)
+    let seen = Double(max(sums.seen, 1))
+    let record = ClassifyRecord(
+      epoch: point.periodIndex, trainLoss: sums.loss / seen, trainAccuracy: Double(sums.correct) / seen,
+      testAccuracy: acc, seconds: point.secondsSinceEval)
+    sums = (0, 0, 0)
+    network.train()
+    return record
+  }
 }
 
 func fixedString(_ x: Double) -> String { "\((x * 10000).rounded() / 10000)" }
 
 /// The optimizer `options` names, over `network`'s parameters (weight decay on weights, not biases/norms).
-public func makeOptimizer(_ network: Module, _ options: TrainOptions) -> Optimizer {
+public func makeOptimizer(_ network: Module, _ options: ClassifyTrainOptions) -> Optimizer {
   let params = network.namedParameters()
   switch options.optimizer {
   case .sgd:

@@ -1,14 +1,24 @@
 import Engine
 import Foundation
 
+/// A gan checkpoint: both networks' config and the per-epoch history.
+public typealias GANCheckpoint = TypedCheckpoint<GANConfig, GANEpochRecord>
+
 /// One epoch of GAN training, kept in the checkpoint's history.
-public struct GANEpochRecord: Codable, Sendable {
+public struct GANEpochRecord: TrainingRecord {
   public var epoch: Int
   public var lossD: Double
   public var lossG: Double
   public var dReal: Double
   public var dFake: Double
   public var seconds: Double
+
+  public var metricValues: [(String, Double)] {
+    [
+      ("epoch", Double(epoch)), ("loss_D", lossD), ("loss_G", lossG), ("D_x", dReal), ("D_G_z", dFake),
+      ("seconds", seconds),
+    ]
+  }
 
   public init(epoch: Int, lossD: Double, lossG: Double, dReal: Double, dFake: Double, seconds: Double) {
     (self.epoch, self.lossD, self.lossG, self.dReal, self.dFake, self.seconds) =
@@ -28,13 +38,13 @@ public func saveGAN(
   _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], optimizers: Bool = true,
   to path: String
 ) throws {
-  var meta = try Checkpoint.appMetadata(metadata, kind: "gan", history: history)
+  var meta = metadata
   meta["kestrel.epoch"] = "\(history.count)"
   meta["kestrel.optG_step"] = "\(trainer.optG.stepCount)"
   meta["kestrel.optD_step"] = "\(trainer.optD.stepCount)"
   meta["kestrel.train_options"] = String(decoding: try JSONEncoder().encode(trainer.options), as: UTF8.self)
   let model = optimizers ? trainer.pair : trainer.samplingPair
-  var ckpt = try Checkpoint(model: model, config: trainer.pair.config, metadata: meta)
+  var ckpt = try GANCheckpoint.make(model, config: trainer.pair.config, kind: "gan", history: history, metadata: meta)
   if optimizers {
     for (k, v) in trainer.average?.stateDict() ?? [:] { ckpt.extras["ema/" + k] = v }
     for (k, v) in trainer.optG.stateTensors() { ckpt.extras["optG/" + k] = v }
@@ -52,11 +62,16 @@ public struct LoadedGAN {
 
   /// Reads `path`; fails with a one-line message when it is not a GAN checkpoint with both networks.
   public init(path: String) throws {
-    let ckpt = try Checkpoint.load(from: path)
-    let config: GANConfig
-    do { config = try ckpt.config(GANConfig.self) } catch {
+    try self.init(try Checkpoint.load(from: path), path: path)
+  }
+
+  /// Reads a checkpoint already loaded from `path` (see `init(path:)`).
+  public init(_ ckpt: Checkpoint, path: String) throws {
+    let typed: GANCheckpoint
+    do { typed = try GANCheckpoint(ckpt, kind: nil, path: path) } catch {
       throw FileError(path, "not a gan checkpoint (no GAN config in its metadata)")
     }
+    let config = typed.config
     let hasG = ckpt.model.keys.contains { $0.hasPrefix("generator.") }
     let hasD = ckpt.model.keys.contains { $0.hasPrefix("discriminator.") }
     guard hasG && hasD else {
@@ -66,11 +81,11 @@ public struct LoadedGAN {
       )
     }
     let pair = GANPair(config)
-    do { try ckpt.restore(into: pair) } catch { throw FileError(path, "\(error)") }
+    try typed.restore(into: pair)
     self.pair = pair
     self.checkpoint = ckpt
     self.path = path
-    history = ckpt.history(GANEpochRecord.self)
+    history = typed.history
   }
 
   /// Restores both optimizers' state into `trainer` (whose networks are `pair`).

@@ -1,13 +1,23 @@
 import Engine
 import Foundation
 
+/// A textgen checkpoint: the model config (with its vocabulary) and the evaluation history.
+public typealias TextCheckpoint = TypedCheckpoint<TextModelConfig, TextEvalRecord>
+
 /// One evaluation during training, kept in the checkpoint's history.
-public struct TextEvalRecord: Codable, Sendable {
+public struct TextEvalRecord: TrainingRecord {
   public var step: Int
   public var trainLoss: Double
   public var valLoss: Double
   public var seconds: Double
   public var tokens: Int
+
+  public var metricValues: [(String, Double)] {
+    [
+      ("step", Double(step)), ("train_loss", trainLoss), ("val_loss", valLoss), ("seconds", seconds),
+      ("tokens", Double(tokens)),
+    ]
+  }
 
   public init(step: Int, trainLoss: Double, valLoss: Double, seconds: Double, tokens: Int) {
     (self.step, self.trainLoss, self.valLoss, self.seconds, self.tokens) = (step, trainLoss, valLoss, seconds, tokens)
@@ -24,13 +34,15 @@ public struct LoadedTextModel {
   /// Loads a shipped model by name or a `textgen train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
     let path = try ModelRegistry.resolve(nameOrPath, app: "textgen", assets: assets)
-    let (ckpt, config) = try Checkpoint.load(app: "textgen", from: path, config: TextModelConfig.self)
-    let model = makeLanguageModel(config)
-    do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }
-    self.model = model
-    self.checkpoint = ckpt
-    self.path = path
-    history = ckpt.history(TextEvalRecord.self)
+    try self.init(try Checkpoint.load(from: path), path: path)
+  }
+
+  /// Rebuilds the model of a checkpoint already read from `path`.
+  public init(_ ckpt: Checkpoint, path: String) throws {
+    let typed = try TextCheckpoint(ckpt, kind: "textgen", path: path)
+    let model = makeLanguageModel(typed.config)
+    try typed.restore(into: model)
+    (self.model, self.checkpoint, self.path, history) = (model, ckpt, path, typed.history)
   }
 }
 
@@ -39,6 +51,7 @@ public func saveTextModel(
   _ model: any LanguageModel, optimizer: Optimizer?, history: [TextEvalRecord], metadata: [String: String],
   to path: String
 ) throws {
-  let meta = try Checkpoint.appMetadata(metadata, kind: "textgen", history: history)
-  try Checkpoint(model: model, optimizer: optimizer, config: model.config, metadata: meta).save(to: path)
+  try TextCheckpoint.make(
+    model, optimizer: optimizer, config: model.config, kind: "textgen", history: history, metadata: metadata
+  ).save(to: path)
 }

@@ -1,13 +1,23 @@
 import Engine
 import Foundation
 
+/// A translate checkpoint: the Transformer config (with both tokenizers) and the validation history.
+public typealias TranslateCheckpoint = TypedCheckpoint<TranslatorConfig, TranslateEvalRecord>
+
 /// One validation during training, kept in the checkpoint's history.
-public struct TranslateEvalRecord: Codable, Sendable {
+public struct TranslateEvalRecord: TrainingRecord {
   public var step: Int
   public var trainLoss: Double
   public var valLoss: Double
   public var valBLEU: Double
   public var seconds: Double
+
+  public var metricValues: [(String, Double)] {
+    [
+      ("step", Double(step)), ("train_loss", trainLoss), ("val_loss", valLoss), ("val_bleu", valBLEU),
+      ("seconds", seconds),
+    ]
+  }
 
   public init(step: Int, trainLoss: Double, valLoss: Double, valBLEU: Double, seconds: Double) {
     (self.step, self.trainLoss, self.valLoss, self.valBLEU, self.seconds) = (step, trainLoss, valLoss, valBLEU, seconds)
@@ -26,15 +36,17 @@ public struct LoadedTranslator {
   /// Loads a shipped model by name or a `translate train` checkpoint by path; one-line errors otherwise.
   public init(_ nameOrPath: String, assets: String) throws {
     let path = try ModelRegistry.resolve(nameOrPath, app: "translate", assets: assets)
-    let (ckpt, config) = try Checkpoint.load(app: "translate", from: path, config: TranslatorConfig.self)
-    let model = Translator(config)
-    do { try ckpt.restore(into: model) } catch { throw FileError(path, "\(error)") }
-    self.model = model
-    self.checkpoint = ckpt
-    self.path = path
-    sourceCodec = TokenCodec(config.source)
-    targetCodec = TokenCodec(config.target)
-    history = ckpt.history(TranslateEvalRecord.self)
+    try self.init(try Checkpoint.load(from: path), path: path)
+  }
+
+  /// Rebuilds the translator of a checkpoint already read from `path`.
+  public init(_ ckpt: Checkpoint, path: String) throws {
+    let typed = try TranslateCheckpoint(ckpt, kind: "translate", path: path)
+    let model = Translator(typed.config)
+    try typed.restore(into: model)
+    (self.model, self.checkpoint, self.path, history) = (model, ckpt, path, typed.history)
+    sourceCodec = TokenCodec(typed.config.source)
+    targetCodec = TokenCodec(typed.config.target)
   }
 }
 
@@ -43,8 +55,9 @@ public func saveTranslator(
   _ model: Translator, optimizer: Optimizer?, history: [TranslateEvalRecord], metadata: [String: String],
   to path: String
 ) throws {
-  let meta = try Checkpoint.appMetadata(metadata, kind: "translate", history: history)
-  try Checkpoint(model: model, optimizer: optimizer, config: model.config, metadata: meta).save(to: path)
+  try TranslateCheckpoint.make(
+    model, optimizer: optimizer, config: model.config, kind: "translate", history: history, metadata: metadata
+  ).save(to: path)
 }
 
 extension LoadedTranslator {

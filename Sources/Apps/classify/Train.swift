@@ -6,8 +6,8 @@ import Engine
 import Foundation
 
 extension Architecture: ExpressibleByArgument {}
-extension TrainOptions.OptimizerKind: ExpressibleByArgument {}
-extension TrainOptions.ScheduleKind: ExpressibleByArgument {}
+extension ClassifyTrainOptions.OptimizerKind: ExpressibleByArgument {}
+extension ClassifyTrainOptions.ScheduleKind: ExpressibleByArgument {}
 
 /// `classify train`: trains a small CNN (or fine-tunes EfficientNet-Lite0) and keeps the best checkpoint.
 struct Train: ParsableCommand {
@@ -22,44 +22,40 @@ struct Train: ParsableCommand {
         classify train --from efficientnet-lite0 --dataset folder:photos/
       """)
   @OptionGroup var data: DataOptions
+  @OptionGroup var training: TrainingOptions<ClassifyTraining>
   @Option(help: "Architecture: lenet, w2, bncnn.") var arch: Architecture = .bncnn
   @Option(help: "Fine-tune a shipped model instead (efficientnet-lite0): new head for the dataset's classes.")
   var from: String?
   @Flag(inversion: .prefixedNo, help: "With --from: train only the new head (features computed once).")
   var freezeBackbone = true
   @Option(help: "Epochs.") var epochs = 10
-  @Option(help: "Batch size.") var batchSize = 64
-  @Option(help: "Optimizer: sgd (Nesterov), adam, adamw.") var optimizer: TrainOptions.OptimizerKind = .adamw
-  @Option(help: "Peak learning rate.") var lr: Float = 2e-3
+  @Option(help: "Optimizer: sgd (Nesterov), adam, adamw.") var optimizer: ClassifyTrainOptions.OptimizerKind = .adamw
   @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
   @Option(help: "Learning-rate schedule after warm-up: constant, cosine, step.") var schedule:
-    TrainOptions.ScheduleKind = .cosine
+    ClassifyTrainOptions.ScheduleKind = .cosine
   @Option(help: "Augmentation: random shift of up to N pixels.") var shift = 2
   @Flag(help: "Augmentation: random horizontal flips (not for digits).") var flip = false
   @Option(help: "Label smoothing.") var labelSmoothing: Float = 0
-  @Option(help: "Random seed (init, shuffling, augmentation).") var seed: UInt64 = 0
-  @Option(help: "Checkpoint path.") var out: String?
-  @Flag(help: "Continue from OUT.last.safetensors.") var resume = false
 
   func validate() throws {
-    guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+    guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
     if let from, from != "efficientnet-lite0" {
       throw ValidationError("--from supports efficientnet-lite0 (got '\(from)')")
     }
   }
 
-  var options: TrainOptions {
-    var o = TrainOptions()
-    (o.epochs, o.batchSize, o.optimizer, o.learningRate) = (epochs, batchSize, optimizer, lr)
+  var options: ClassifyTrainOptions {
+    var o = ClassifyTrainOptions()
+    (o.epochs, o.batchSize, o.optimizer, o.learningRate) = (epochs, training.batchSize, optimizer, training.lr ?? 2e-3)
     (o.weightDecay, o.schedule, o.shift, o.flip) = (weightDecay, schedule, from != nil ? 0 : shift, flip)
-    (o.labelSmoothing, o.seed) = (labelSmoothing, seed)
+    (o.labelSmoothing, o.seed) = (labelSmoothing, training.seed)
     return o
   }
 
   func run() throws {
-    Random.seed(seed)
+    Random.seed(training.seed)
     let outPath =
-      out
+      training.out
       ?? "classify-\(data.dataset.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "-")).safetensors"
     if from != nil { return try fineTune(outPath) }
     let set = try data.load()
@@ -75,53 +71,36 @@ struct Train: ParsableCommand {
 
   /// Runs training with checkpoints, metrics and the curve; resumes from OUT.last when asked.
   func fit(_ network: any Layer, config: ClassifierConfig, set: LabelledImages, outPath: String) throws {
+    let run = try training.makeRun(ClassifyRecord.self, out: outPath)
     let opt = makeOptimizer(network, options)
-    var history: [EpochRecord] = []
-    var start = 0
-    let last = outPath + ".last.safetensors"
-    if resume {
-      let ckpt = try Checkpoint.load(from: last)
-      try ckpt.restore(into: network, optimizer: opt)
-      history = try JSONDecoder().decode(
-        [EpochRecord].self, from: Data((ckpt.metadata["kestrel.history"] ?? "[]").utf8))
-      start = history.count
-      printLine("Resuming after epoch \(start) from \(last)")
+    if let resumed = run.resumed {
+      do { try resumed.restore(into: network, optimizer: opt) } catch { throw AppError("\(run.lastPath): \(error)") }
     }
-    let metrics = try MetricsLogger(path: outPath + ".metrics.csv", append: resume)
-    var best = history.map(\.testAccuracy).max() ?? -1
-    let options = self.options
+    let trainer = ClassifierTrainer(network, optimizer: opt, data: set, options: options)
     let started = monotonicSeconds()
-    history = try trainClassifier(
-      network, optimizer: opt, data: set, options: options, startEpoch: start, history: history
-    ) {
-      record, all in
-      let historyJSON = String(decoding: try JSONEncoder().encode(all), as: UTF8.self)
-      let meta = [
-        "kestrel.epoch": "\(record.epoch)", "kestrel.history": historyJSON, "kestrel.seed": "\(seed)",
-        "kestrel.dataset": data.dataset, "kestrel.data_hash": "\(set.train.count)+\(set.test.count)",
-      ]
-      try Checkpoint(model: network, optimizer: opt, config: config, metadata: meta).save(to: last)
-      var mark = ""
-      if record.testAccuracy > best {
-        best = record.testAccuracy
-        try Checkpoint(model: network, config: config, metadata: meta).save(to: outPath)
-        mark = "  (best, saved)"
-      }
-      metrics.log([
-        "epoch": Double(record.epoch), "train_loss": record.trainLoss, "train_accuracy": record.trainAccuracy,
-        "test_accuracy": record.testAccuracy, "seconds": record.seconds,
-      ])
-      printLine(
-        "epoch \(record.epoch): train loss \(fixed(record.trainLoss, 4))  train acc \(fixed(100 * record.trainAccuracy, 2))%  test acc \(fixed(100 * record.testAccuracy, 2))%  \(fixed(record.seconds, 1)) s\(mark)"
-      )
-    }
-    let curve = lineChart(
-      title: "TRAIN LOSS AND TEST ACCURACY BY EPOCH",
-      series: [
-        ("TRAIN LOSS", history.map(\.trainLoss), (200, 60, 40)),
-        ("TEST ACC", history.map(\.testAccuracy), (40, 90, 200)),
-      ])
-    try curve.writePNG(to: outPath + ".curve.png")
+    let plan = TrainingPlan(
+      totalSteps: trainer.stepsPerEpoch * epochs, evalEvery: trainer.stepsPerEpoch * training.evalEvery,
+      budget: training.budgetSeconds, unit: "img", periodName: "epoch")
+    let meta = [
+      "kestrel.seed": "\(training.seed)", "kestrel.dataset": data.dataset,
+      "kestrel.data_hash": "\(set.train.count)+\(set.test.count)",
+    ]
+    try run.run(
+      plan: plan, startStep: opt.stepCount, best: .highest, score: \.testAccuracy,
+      curve: ("TRAIN LOSS AND TEST ACCURACY BY EPOCH", [("TRAIN LOSS", \.trainLoss), ("TEST ACC", \.testAccuracy)]),
+      step: trainer.step, evaluate: trainer.evaluate,
+      save: { path, withOptimizer, history, runMeta in
+        var m = meta.merging(runMeta) { a, _ in a }
+        m["kestrel.epoch"] = "\(history.last?.epoch ?? 0)"
+        m["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        try Checkpoint(model: network, optimizer: withOptimizer ? opt : nil, config: config, metadata: m).save(to: path)
+      },
+      report: { r, best in
+        printLine(
+          "epoch \(r.epoch): train loss \(fixed(r.trainLoss, 4))  train acc \(fixed(100 * r.trainAccuracy, 2))%  test acc \(fixed(100 * r.testAccuracy, 2))%  \(fixed(r.seconds, 1)) s\(best ? "  (best, saved)" : "")"
+        )
+      })
+    let best = run.history.map(\.testAccuracy).max() ?? 0
     printLine(
       "Best test accuracy \(fixed(100 * best, 2))% → \(outPath) (\(fixed(monotonicSeconds() - started, 0)) s; curve \(outPath).curve.png)"
     )
@@ -171,4 +150,13 @@ final class HeadOnly: Module, Layer {
   let fc: Linear
   init(_ fc: Linear) { self.fc = fc }
   func callAsFunction(_ input: Tensor) -> Tensor { fc(input.reshaped([input.shape[0], -1])) }
+}
+
+/// classify's defaults for the shared training flags.
+enum ClassifyTraining: TrainingDefaults {
+  static let learningRateHelp = "2e-3"
+  static let batchSize = 64
+  static let outHelp = "classify-<dataset>.safetensors"
+  static let evalEvery = 1
+  static let evalUnit = "epochs"
 }

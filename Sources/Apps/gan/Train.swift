@@ -18,9 +18,8 @@ struct Train: ParsableCommand {
         gan train --dataset mnist --epochs 20 --out mnist-dcgan.safetensors
       """)
   @OptionGroup var data: DataOptions
+  @OptionGroup var training: TrainingOptions<GANTraining>
   @Option(help: "Epochs (passes over the training images).") var epochs = 20
-  @Option(help: "Batch size.") var batchSize = 64
-  @Option(help: "Adam learning rate for both networks.") var lr: Float = 2e-4
   @Option(help: "Adam β1.") var beta1: Float = 0.5
   @Option(help: "From this epoch on, both learning rates fall linearly to 0 at the last epoch (default: constant).")
   var decayFrom: Int?
@@ -35,14 +34,11 @@ struct Train: ParsableCommand {
   @Option(help: "Extra discriminator blocks at 1/4 resolution (3×3 convs; 0 = W7).") var dExtra = 0
   @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
   @Option(help: "Stop each epoch after N iterations (quick runs).") var maxSteps: Int?
-  @Option(help: "Random seed (init, shuffling, noise).") var seed: UInt64 = 0
-  @Option(help: "Checkpoint path.") var out = "gan.safetensors"
-  @Flag(help: "Continue from OUT.last.safetensors (both networks, optimizers and history).") var resume = false
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive (got \(epochs))") }
     guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2 (batch norm)") }
-    guard lr > 0, beta1 >= 0, beta1 < 1 else { throw ValidationError("--lr must be > 0 and --beta1 in [0, 1)") }
+    guard beta1 >= 0, beta1 < 1 else { throw ValidationError("--beta1 must be in [0, 1)") }
     guard labelSmoothing >= 0, labelSmoothing < 0.5 else {
       throw ValidationError("--label-smoothing must be in [0, 0.5)")
     }
@@ -59,8 +55,11 @@ struct Train: ParsableCommand {
     if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be positive") }
   }
 
+  var lr: Float { training.lr ?? 2e-4 }
+  var batchSize: Int { training.batchSize }
+  var seed: UInt64 { training.seed }
+
   func run() throws {
-    try checkWritable(out)
     let set: LabelledImages
     do { set = try data.load() } catch { throw AppError("\(error)") }
     guard set.size % 4 == 0 else { throw AppError("\(data.dataset): image side \(set.size) is not a multiple of 4") }
@@ -71,10 +70,12 @@ struct Train: ParsableCommand {
     let dataset = TensorDataset(inputs: images, labels: Array(set.train.labels.prefix(count)))
 
     Random.seed(seed)
-    var trainer: GANTrainer
-    var history: [GANEpochRecord] = []
-    if resume {
-      let saved = try ModelOptions.parse(["--model", out + ".last.safetensors"]).load()
+    let out = training.out ?? "gan.safetensors"
+    let run = try training.makeRun(GANEpochRecord.self, out: out)
+    let trainer: GANTrainer
+    if let resumed = run.resumed {
+      let saved: LoadedGAN
+      do { saved = try LoadedGAN(resumed, path: run.lastPath) } catch { throw AppError("\(error)") }
       let c = saved.pair.config
       guard c.channels == set.channels, c.size == set.size else {
         throw AppError(
@@ -83,12 +84,6 @@ struct Train: ParsableCommand {
       }
       trainer = GANTrainer(saved.pair, options: options)
       do { try saved.restoreOptimizers(into: trainer) } catch { throw AppError("\(error)") }
-      history = saved.history
-      printLine("Resuming after epoch \(history.count) from \(out).last.safetensors")
-      guard history.count < epochs else {
-        printLine("already trained for \(history.count) epochs (--epochs \(epochs)); nothing to do")
-        return
-      }
     } else {
       trainer = GANTrainer(GANPair(config(set)), options: options)
     }
@@ -96,52 +91,61 @@ struct Train: ParsableCommand {
     printLine(
       "DCGAN on \(data.dataset): G \(pair.generator.parameterCount) + D \(pair.discriminator.parameterCount) parameters; \(count) images \(set.channels)×\(set.size)×\(set.size)"
     )
-    let metrics = try MetricsLogger(path: out + ".metrics.csv", append: resume)
-    let fixedNoise = latents(count: 64, size: pair.config.latent, seed: seed &+ 12345)
-    let sampler = BatchSampler(count: count, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
-    var rng = PRNG(seed: seed &+ UInt64(history.count) &* 1_000_003)
+    try train(trainer, dataset: dataset, run: run)
+  }
+
+  /// Epochs of alternating D and G steps; after each: a fixed-noise grid and both checkpoints.
+  func train(_ trainer: GANTrainer, dataset: TensorDataset, run: TrainingRun<GANEpochRecord>) throws {
+    let fixedNoise = latents(count: 64, size: trainer.pair.config.latent, seed: seed &+ 12345)
+    let sampler = BatchSampler(count: dataset.count, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
+    var rng = PRNG(seed: seed &+ UInt64(run.history.count) &* 1_000_003)
     let stepsPerEpoch = min(sampler.batchesPerEpoch, maxSteps ?? Int.max)
     let schedule = LinearDecayLR(
       base: lr, holdSteps: (decayFrom ?? epochs) * stepsPerEpoch, totalSteps: epochs * stepsPerEpoch)
-    for epoch in history.count..<epochs {
-      let batches = sampler.batches(epoch: epoch).prefix(maxSteps ?? Int.max)
-      let bar = ProgressBar(total: batches.count, label: "epoch \(epoch + 1)/\(epochs)", unit: "img")
-      var sums = (0.0, 0.0, 0.0, 0.0)
-      for (i, idx) in batches.enumerated() {
+    var (epoch, batches) = (-1, [[Int]]())
+    var sums = (0.0, 0.0, 0.0, 0.0, 0)
+    var grid = ""
+    let plan = TrainingPlan(
+      totalSteps: epochs * stepsPerEpoch, evalEvery: stepsPerEpoch * training.evalEvery,
+      budget: training.budgetSeconds, unit: "img", periodName: "epoch")
+    try run.run(
+      plan: plan, startStep: run.history.count * stepsPerEpoch * training.evalEvery, best: .latest,
+      curve: ("GAN LOSSES BY EPOCH", [("loss_D", \.lossD), ("loss_G", \.lossG)]),
+      step: { s in
+        if s / stepsPerEpoch != epoch {
+          (epoch, batches) = (s / stepsPerEpoch, sampler.batches(epoch: s / stepsPerEpoch))
+        }
+        let idx = batches[s % stepsPerEpoch]
         let real = dataset.batch(idx).0  // (B, C, S, S)
         schedule.apply(to: trainer.optD)
         schedule.apply(to: trainer.optG)
-        let s = trainer.step(real: real, rng: &rng)
-        sums = (sums.0 + s.lossD, sums.1 + s.lossG, sums.2 + s.dReal, sums.3 + s.dFake)
-        let k = Double(i + 1)
-        bar.advance(
-          1, units: Double(idx.count), status: "loss_D \(fixed(sums.0 / k, 3)) loss_G \(fixed(sums.1 / k, 3))")
-      }
-      let seconds = bar.finish()
-      let k = Double(max(batches.count, 1))
-      let record = GANEpochRecord(
-        epoch: epoch + 1, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k, dFake: sums.3 / k, seconds: seconds)
-      history.append(record)
-      trainer.recalibrateAverage()
-      let grid = out + ".epoch-" + String(format: "%03d", epoch + 1) + ".png"
-      try imageGrid(generate(trainer.samplingPair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
-      let meta = ["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset]
-      try saveGAN(trainer, history: history, metadata: meta, to: out + ".last.safetensors")
-      try saveGAN(trainer, history: history, metadata: meta, optimizers: false, to: out)
-      metrics.log([
-        "epoch": Double(record.epoch), "loss_D": record.lossD, "loss_G": record.lossG, "D_x": record.dReal,
-        "D_G_z": record.dFake, "seconds": seconds,
-      ])
-      printLine(
-        "epoch \(record.epoch)/\(epochs)  loss_D \(fixed(record.lossD, 3))  loss_G \(fixed(record.lossG, 3))  D(x) \(fixed(record.dReal, 3))  D(G(z)) \(fixed(record.dFake, 3))  \(fixed(seconds, 1)) s  → \(out), \(grid)"
-      )
-    }
-    let curve = lineChart(
-      title: "GAN LOSSES BY EPOCH",
-      series: [
-        ("loss_D", history.map(\.lossD), (200, 60, 40)), ("loss_G", history.map(\.lossG), (40, 90, 200)),
-      ])
-    try curve.writePNG(to: out + ".curve.png")
+        let r = trainer.step(real: real, rng: &rng)
+        sums = (sums.0 + r.lossD, sums.1 + r.lossG, sums.2 + r.dReal, sums.3 + r.dFake, sums.4 + 1)
+        let k = Double(sums.4)
+        return TrainingStep(
+          loss: r.lossD + r.lossG, units: Double(idx.count),
+          status: "loss_D \(fixed(sums.0 / k, 3)) loss_G \(fixed(sums.1 / k, 3))")
+      },
+      evaluate: { p in
+        let k = Double(max(sums.4, 1))
+        let record = GANEpochRecord(
+          epoch: p.periodIndex, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k, dFake: sums.3 / k,
+          seconds: p.secondsSinceEval)
+        sums = (0, 0, 0, 0, 0)
+        trainer.recalibrateAverage()
+        grid = run.out + ".epoch-" + String(format: "%03d", record.epoch) + ".png"
+        try imageGrid(generate(trainer.samplingPair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
+        return record
+      },
+      save: { path, withOptimizer, history, meta in
+        let meta = meta.merging(["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset]) { a, _ in a }
+        try saveGAN(trainer, history: history, metadata: meta, optimizers: withOptimizer, to: path)
+      },
+      report: { r, _ in
+        printLine(
+          "epoch \(r.epoch)/\(epochs)  loss_D \(fixed(r.lossD, 3))  loss_G \(fixed(r.lossG, 3))  D(x) \(fixed(r.dReal, 3))  D(G(z)) \(fixed(r.dFake, 3))  \(fixed(r.seconds, 1)) s  → \(run.out), \(grid)"
+        )
+      })
   }
 
   func config(_ set: LabelledImages) -> GANConfig {
@@ -158,4 +162,13 @@ struct Train: ParsableCommand {
     (o.learningRate, o.beta1, o.labelSmoothing, o.emaDecay) = (lr, beta1, labelSmoothing, ema)
     return o
   }
+}
+
+/// gan's defaults for the shared training flags.
+enum GANTraining: TrainingDefaults {
+  static let learningRateHelp = "2e-4, both networks"
+  static let batchSize = 64
+  static let outHelp = "gan.safetensors"
+  static let evalEvery = 1
+  static let evalUnit = "epochs"
 }

@@ -26,6 +26,7 @@ struct Train: ParsableCommand {
         translate train --pairs eng-cmn.web-cuv.tsv --src en --tgt zh --budget 1h
       """)
   @Option(help: "TSV of sentence pairs.") var pairs: String
+  @OptionGroup var training: TrainingOptions<TranslateTraining>
   @Option(help: "Source column (0-based).") var srcCol = 0
   @Option(help: "Target column (0-based).") var tgtCol = 1
   @Option(help: "Source language code (zh* → characters, else BPE).") var src = "en"
@@ -41,24 +42,17 @@ struct Train: ParsableCommand {
   @Option(help: "Dropout.") var dropout: Float = 0.1
   @Flag(help: "Post-LN layers (the original Transformer) instead of pre-LN.") var postNorm = false
   @Option(help: "Longest sequence in tokens (longer pairs are cut).") var maxLength = 160
-  @Option(help: "Pairs per batch.") var batchSize = 64
   @Option(help: "Optimizer steps (cosine schedule length).") var steps = 4000
-  @Option(help: "Peak learning rate.") var lr: Float = 1e-3
   @Option(help: "Final learning rate.") var minLr: Float = 3e-5
   @Option(help: "Warm-up steps.") var warmup = 300
   @Option(help: "Label smoothing.") var labelSmoothing: Float = 0.1
   @Option(help: "Gradient-norm clipping (0: off).") var clip: Float = 1
-  @Option(help: "Steps between validations.") var evalEvery = 500
   @Option(help: "Validation pairs translated (greedy) for BLEU at each validation.") var bleuSentences = 200
   @Option(help: "Use only the first N lines' pairs (quick runs).") var limit: Int?
-  @Option(help: "Stop cleanly after this wall-clock time (e.g. 90s, 10m, 1h30m).") var budget: String?
-  @Option(help: "Random seed.") var seed: UInt64 = 0
-  @Option(help: "Checkpoint path (best validation BLEU).") var out = "translate.safetensors"
-  @Flag(help: "Continue from OUT.last.safetensors.") var resume = false
 
   func validate() throws {
     for (name, v) in [
-      ("--steps", steps), ("--batch-size", batchSize), ("--eval-every", evalEvery), ("--width", width),
+      ("--steps", steps), ("--width", width),
       ("--heads", heads), ("--encoder-layers", encoderLayers), ("--decoder-layers", decoderLayers),
       ("--feed-forward", feedForward), ("--max-length", maxLength), ("--src-vocab", srcVocab),
       ("--tgt-vocab", tgtVocab),
@@ -69,19 +63,18 @@ struct Train: ParsableCommand {
       throw ValidationError("--width must be divisible by --heads")
     }
     guard srcVocab >= 64, tgtVocab >= 64 else { throw ValidationError("--src-vocab and --tgt-vocab must be ≥ 64") }
-    guard lr > 0, minLr >= 0, minLr <= lr else { throw ValidationError("need 0 ≤ --min-lr ≤ --lr and --lr > 0") }
+    guard minLr >= 0, minLr <= lr else { throw ValidationError("need 0 ≤ --min-lr ≤ --lr and --lr > 0") }
     guard dropout >= 0, dropout < 1, labelSmoothing >= 0, labelSmoothing < 1 else {
       throw ValidationError("--dropout and --label-smoothing must be in [0, 1)")
-    }
-    if let budget, parseDuration(budget) == nil {
-      throw ValidationError("--budget: cannot read '\(budget)' (use e.g. 90s, 10m, 1h30m)")
     }
     if let limit, limit < 20 { throw ValidationError("--limit must be at least 20") }
     guard bleuSentences >= 0 else { throw ValidationError("--bleu-sentences must be ≥ 0") }
   }
 
+  var lr: Float { training.lr ?? 1e-3 }
+  var batchSize: Int { training.batchSize }
+
   func run() throws {
-    try checkWritable(out)
     var all = try readPairsReporting(pairs, srcCol: srcCol, tgtCol: tgtCol, strict: strict)
     if let limit { all = Array(all.prefix(limit)) }
     let split = splitPairs(all)
@@ -93,19 +86,18 @@ struct Train: ParsableCommand {
     printLine(
       "\(pairs): \(split.train.count) training, \(split.validation.count) validation, \(split.test.count) test pairs (\(split.description))"
     )
-    Random.seed(seed)
-    let last = out + ".last.safetensors"
-    var history: [TranslateEvalRecord] = []
+    Random.seed(training.seed)
+    let run = try training.makeRun(TranslateEvalRecord.self, out: training.out ?? "translate.safetensors")
     let trainer: TranslateTrainer
     var options = TranslateTrainOptions()
     (options.batchSize, options.steps, options.learningRate, options.minLearningRate) = (batchSize, steps, lr, minLr)
-    (options.warmupSteps, options.labelSmoothing, options.clip, options.seed) = (warmup, labelSmoothing, clip, seed)
-    if resume {
-      let saved = try loadTranslator(last)
+    (options.warmupSteps, options.labelSmoothing, options.clip, options.seed) = (
+      warmup, labelSmoothing, clip, training.seed
+    )
+    if let resumed = run.resumed {
+      let saved = try wrapped { try LoadedTranslator(resumed, path: run.lastPath) }
       trainer = TranslateTrainer(saved.model, options: options)
-      try wrapped { try saved.checkpoint.restore(into: saved.model, optimizer: trainer.optimizer) }
-      history = saved.history
-      printLine("Resuming at step \(trainer.optimizer.stepCount) from \(last)")
+      try wrapped { try resumed.restore(into: saved.model, optimizer: trainer.optimizer) }
     } else {
       let began = monotonicSeconds()
       var config = TranslatorConfig()
@@ -135,84 +127,68 @@ struct Train: ParsableCommand {
     printLine(
       "Transformer \(model.config.encoderLayers)+\(model.config.decoderLayers) layers × \(model.config.width), \(model.parameterCount) parameters; \(tokens) target tokens per epoch"
     )
-    guard trainer.optimizer.stepCount < steps else {
-      printLine("already trained for \(trainer.optimizer.stepCount) steps (--steps \(steps)); nothing to do")
-      return
-    }
     let bleuSet = Array(split.validation.prefix(bleuSentences))
-    try loop(trainer, train: train, val: val, bleuSet: bleuSet, codecs: (sc, tc), history: &history)
+    try loop(trainer, train: train, val: val, bleuSet: bleuSet, codecs: (sc, tc), run: run)
   }
 
   /// Steps until --steps or the budget; validation, checkpoints and a sample every --eval-every steps.
   func loop(
     _ trainer: TranslateTrainer, train: EncodedPairs, val: EncodedPairs, bleuSet: [SentencePair],
-    codecs: (TokenCodec, TokenCodec), history: inout [TranslateEvalRecord]
+    codecs: (TokenCodec, TokenCodec), run: TrainingRun<TranslateEvalRecord>
   ) throws {
     let model = trainer.model
-    let limit = budget.flatMap(parseDuration)
-    let metrics = try MetricsLogger(path: out + ".metrics.csv", append: resume)
-    var best = history.map(\.valBLEU).max() ?? -1
-    let start = trainer.optimizer.stepCount
-    let bar = ProgressBar(total: steps - start, label: "train", unit: "tok", timeLimit: limit)
-    let began = monotonicSeconds()
-    let priorSeconds = history.last?.seconds ?? 0
-    var sinceEval = (sum: 0.0, count: 0)
     var epoch = -1
     var order: [[Int]] = []
-    let batchSize = trainer.options.batchSize
     let perEpoch = (train.pairs.count + batchSize - 1) / batchSize
     let bleuSources = bleuSet.map { Array(codecs.0.encode($0.source).prefix(model.config.maxLength)) }
-    for step in start..<steps {
-      if step / perEpoch != epoch {
-        epoch = step / perEpoch
-        order = train.batches(batchSize: batchSize, seed: trainer.options.seed &+ UInt64(epoch))
-      }
-      let batch = train.batch(order[step % perEpoch])
-      let loss = trainer.step(batch)
-      guard loss.isFinite else { throw AppError("training diverged at step \(step + 1) (loss \(loss)); lower --lr") }
-      sinceEval = (sinceEval.sum + Double(loss), sinceEval.count + 1)
-      bar.advance(1, units: Double(batch.targetTokens), status: "loss \(fixed(Double(loss), 3)) ep \(epoch + 1)")
-      let elapsed = monotonicSeconds() - began
-      let outOfTime = limit.map { elapsed >= $0 } ?? false
-      guard (step + 1) % evalEvery == 0 || step + 1 == steps || outOfTime else { continue }
-      model.zeroGrad()
-      let valLoss = validationLoss(model, val)
-      let hyps = bleuSources.isEmpty ? [] : model.greedy(bleuSources).map { codecs.1.decode($0.tokens) }
-      let bleu = corpusBLEU(
-        hyps, bleuSet.map(\.target), tokenizer: BLEUTokenizer(language: model.config.targetLanguage)
-      ).score
-      let record = TranslateEvalRecord(
-        step: step + 1, trainLoss: sinceEval.sum / Double(max(sinceEval.count, 1)), valLoss: valLoss,
-        valBLEU: bleu, seconds: priorSeconds + elapsed)
-      sinceEval = (0, 0)
-      history.append(record)
-      let meta = ["kestrel.step": "\(step + 1)", "kestrel.seed": "\(seed)", "kestrel.data": pairs]
-      try saveTranslator(
-        model, optimizer: trainer.optimizer, history: history, metadata: meta, to: out + ".last.safetensors")
-      var mark = ""
-      if bleu > best {
-        best = bleu
-        try saveTranslator(model, optimizer: nil, history: history, metadata: meta, to: out)
-        mark = "  (best, saved)"
-      }
-      metrics.log([
-        "step": Double(record.step), "train_loss": record.trainLoss, "val_loss": valLoss, "val_bleu": bleu,
-        "seconds": record.seconds,
-      ])
-      bar.interrupt()
-      printLine(
-        "step \(step + 1)/\(steps)  train \(fixed(record.trainLoss, 3))  val \(fixed(valLoss, 3))  val BLEU \(fixed(bleu, 2))  \(formatDuration(record.seconds))\(mark)"
-      )
-      if let first = bleuSet.first, let h = hyps.first { printLine("  \(first.source) → \(h)") }
-      if outOfTime {
-        printLine("budget of \(formatDuration(limit ?? 0)) reached after step \(step + 1); stopped cleanly")
-        break
-      }
-    }
-    bar.finish()
-    if !history.isEmpty {
-      try lossCurve(train: history.map(\.trainLoss), validation: history.map(\.valLoss), per: "TOKEN")
-        .writePNG(to: out + ".curve.png")
-    }
+    var lastHypothesis: String?
+    let plan = TrainingPlan(
+      totalSteps: steps, evalEvery: training.evalEvery, budget: training.budgetSeconds, unit: "tok")
+    try run.run(
+      plan: plan, startStep: trainer.optimizer.stepCount, best: .highest, score: \.valBLEU,
+      curve: (
+        "TRAIN AND VALIDATION LOSS (NATS PER TOKEN) BY EVALUATION", [("train", \.trainLoss), ("validation", \.valLoss)]
+      ),
+      step: { step in
+        if step / perEpoch != epoch {
+          epoch = step / perEpoch
+          order = train.batches(batchSize: batchSize, seed: trainer.options.seed &+ UInt64(epoch))
+        }
+        let batch = train.batch(order[step % perEpoch])
+        let loss = Double(trainer.step(batch))
+        return TrainingStep(
+          loss: loss, units: Double(batch.targetTokens), status: "loss \(fixed(loss, 3)) ep \(epoch + 1)")
+      },
+      evaluate: { p in
+        model.zeroGrad()
+        let valLoss = validationLoss(model, val)
+        let hyps = bleuSources.isEmpty ? [] : model.greedy(bleuSources).map { codecs.1.decode($0.tokens) }
+        lastHypothesis = hyps.first
+        let bleu = corpusBLEU(
+          hyps, bleuSet.map(\.target), tokenizer: BLEUTokenizer(language: model.config.targetLanguage)
+        ).score
+        return TranslateEvalRecord(
+          step: p.step, trainLoss: p.trainLoss, valLoss: valLoss, valBLEU: bleu, seconds: p.seconds)
+      },
+      save: { path, withOptimizer, history, meta in
+        let meta = meta.merging(["kestrel.seed": "\(training.seed)", "kestrel.data": pairs]) { a, _ in a }
+        try saveTranslator(
+          model, optimizer: withOptimizer ? trainer.optimizer : nil, history: history, metadata: meta, to: path)
+      },
+      report: { r, best in
+        printLine(
+          "step \(r.step)/\(steps)  train \(fixed(r.trainLoss, 3))  val \(fixed(r.valLoss, 3))  val BLEU \(fixed(r.valBLEU, 2))  \(formatDuration(r.seconds))\(best ? "  (best, saved)" : "")"
+        )
+        if let first = bleuSet.first, let h = lastHypothesis { printLine("  \(first.source) → \(h)") }
+      })
   }
+}
+
+/// translate's defaults for the shared training flags.
+enum TranslateTraining: TrainingDefaults {
+  static let learningRateHelp = "1e-3"
+  static let batchSize = 64
+  static let outHelp = "translate.safetensors"
+  static let evalEvery = 500
+  static let evalUnit = "steps"
 }

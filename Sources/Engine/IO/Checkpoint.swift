@@ -81,32 +81,56 @@ public struct Checkpoint {
 }
 
 extension Checkpoint {
-  /// Loads an app's checkpoint: the file must carry `kestrel.kind == kind`; returns it with its decoded config.
-  /// Errors are one line naming the file.
-  public static func load<C: Decodable>(app kind: String, from path: String, config: C.Type) throws -> (Checkpoint, C) {
-    let ckpt = try Checkpoint.load(from: path)
-    guard ckpt.metadata["kestrel.kind"] == kind else {
-      throw FileError(path, "not a \(kind) checkpoint (written by another app or model type)")
-    }
-    do { return (ckpt, try ckpt.config(C.self)) } catch {
-      throw FileError(path, "\(kind) config in the metadata is unreadable: \(error)")
-    }
-  }
-
   /// The training history an app stored under `kestrel.history` (empty when absent or unreadable).
   public func history<H: Decodable>(_ type: H.Type) -> [H] {
     (try? JSONDecoder().decode([H].self, from: Data((metadata["kestrel.history"] ?? "[]").utf8))) ?? []
   }
+}
 
-  /// `metadata` plus an app's `kestrel.kind` and its training history as JSON.
-  public static func appMetadata<H: Encodable>(
-    _ metadata: [String: String], kind: String, history: [H]
-  ) throws
-    -> [String: String]
-  {
+/// An app's checkpoint, typed: the file's `kestrel.kind`, its decoded config and its training history beside the
+/// tensors. One type for every app's model files (textgen, translate, gan, classify).
+public struct TypedCheckpoint<Config: Codable, Record: Codable> {
+  /// The tensors and metadata.
+  public let checkpoint: Checkpoint
+  /// The model's config (`kestrel.config`).
+  public let config: Config
+  /// The training history (`kestrel.history`).
+  public let history: [Record]
+  /// Where it was read from.
+  public let path: String
+
+  /// Reads an app's checkpoint already loaded from `path`: with a `kind`, the file must carry
+  /// `kestrel.kind == kind`. Errors are one line naming the file.
+  public init(_ checkpoint: Checkpoint, kind: String?, path: String) throws {
+    if let kind, checkpoint.metadata["kestrel.kind"] != kind {
+      throw FileError(path, "not a \(kind) checkpoint (written by another app or model type)")
+    }
+    do { config = try checkpoint.config(Config.self) } catch {
+      throw FileError(path, "\(kind ?? "model") config in the metadata is unreadable: \(error)")
+    }
+    (self.checkpoint, self.path) = (checkpoint, path)
+    history = checkpoint.history(Record.self)
+  }
+
+  /// Reads `path` as an app's checkpoint (see `init(_:kind:path:)`).
+  public init(kind: String?, path: String) throws {
+    try self.init(try Checkpoint.load(from: path), kind: kind, path: path)
+  }
+
+  /// Loads the weights into `model` (and the state into `optimizer`, when given); errors name the file.
+  public func restore(into model: Module, optimizer: Optimizer? = nil) throws {
+    do { try checkpoint.restore(into: model, optimizer: optimizer) } catch { throw FileError(path, "\(error)") }
+  }
+
+  /// The checkpoint of `model` with its config, kind and history (and `optimizer`'s state when given), ready to
+  /// save; `metadata` adds to it.
+  public static func make(
+    _ model: Module, optimizer: Optimizer? = nil, config: Config, kind: String, history: [Record],
+    metadata: [String: String] = [:]
+  ) throws -> Checkpoint {
     var meta = metadata
     meta["kestrel.kind"] = kind
     meta["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
-    return meta
+    return try Checkpoint(model: model, optimizer: optimizer, config: config, metadata: meta)
   }
 }

@@ -20,20 +20,23 @@ public final class MetricsLogger {
   deinit { close(fd) }
 
   /// Logs one record; CSV columns are fixed by the first record.
-  public func log(_ values: KeyValuePairs<String, Double>) {
+  public func log(_ values: KeyValuePairs<String, Double>) { log(values.map { ($0.key, $0.value) }) }
+
+  /// Logs one record given as ordered (column, value) pairs.
+  public func log(_ values: [(String, Double)]) {
     var line: String
     if csv {
       line = ""
       if columns == nil {
-        columns = values.map(\.key)
+        columns = values.map(\.0)
         if !headerWritten { line += (columns ?? []).joined(separator: ",") + "\n" }
         headerWritten = true
       }
-      let dict = Dictionary(values.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+      let dict = Dictionary(values, uniquingKeysWith: { a, _ in a })
       line += (columns ?? []).map { dict[$0].map { "\($0)" } ?? "" }.joined(separator: ",") + "\n"
     } else {
       line =
-        "{" + values.map { "\"\($0.key)\": \($0.value.isFinite ? "\($0.value)" : "null")" }.joined(separator: ", ")
+        "{" + values.map { "\"\($0.0)\": \($0.1.isFinite ? "\($0.1)" : "null")" }.joined(separator: ", ")
         + "}\n"
     }
     line.withUTF8 { buf in _ = write(fd, buf.baseAddress, buf.count) }

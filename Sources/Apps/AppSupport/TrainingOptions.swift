@@ -1,0 +1,71 @@
+import ArgumentParser
+import Engine
+
+/// An app's defaults for the common training flags, shown in its `--help`.
+public protocol TrainingDefaults {
+  /// The default of `--lr`, as shown in help (the app resolves it; it may depend on the model).
+  static var learningRateHelp: String { get }
+  /// The default of `--batch-size`.
+  static var batchSize: Int { get }
+  /// The default of `--out`, as shown in help.
+  static var outHelp: String { get }
+  /// The default of `--eval-every`.
+  static var evalEvery: Int { get }
+  /// What `--eval-every` counts: `steps` or `epochs`.
+  static var evalUnit: String { get }
+}
+
+/// The flags every trainer shares, spelled and documented the same way in every app:
+/// `--lr`, `--batch-size`, `--seed`, `--out`, `--resume`, `--budget`, `--eval-every`.
+public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
+  /// Options from the command line.
+  public init() {}
+
+  @Option(help: "Peak learning rate (default: \(Defaults.learningRateHelp)).")
+  public var lr: Float?
+  @Option(help: "Examples per batch.")
+  public var batchSize: Int = Defaults.batchSize
+  @Option(help: "Random seed (initialisation, shuffling, sampling).")
+  public var seed: UInt64 = 0
+  @Option(
+    help:
+      "Checkpoint path; OUT.last.safetensors, OUT.metrics.csv, OUT.curve.png go beside it (default: \(Defaults.outHelp))."
+  )
+  public var out: String?
+  @Flag(help: "Continue from OUT.last.safetensors (weights, optimizer state, history).")
+  public var resume = false
+  @Option(help: "Stop cleanly after this wall-clock time (e.g. 90s, 10m, 1h30m); --resume continues.")
+  public var budget: String?
+  @Option(help: "\(Defaults.evalUnit.capitalized) between evaluations and checkpoints.")
+  public var evalEvery: Int = Defaults.evalEvery
+
+  public func validate() throws {
+    if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
+    guard batchSize > 0 else { throw ValidationError("--batch-size must be positive (got \(batchSize))") }
+    guard evalEvery > 0 else { throw ValidationError("--eval-every must be positive (got \(evalEvery))") }
+    if let budget, parseDuration(budget) == nil {
+      throw ValidationError("--budget: cannot read '\(budget)' (use e.g. 90s, 10m, 1h30m)")
+    }
+  }
+
+  /// The budget in seconds, when given.
+  public var budgetSeconds: Double? { budget.flatMap(parseDuration) }
+
+  /// A training run writing `out` (checked writable first), resuming when `--resume` is given, whose curve is
+  /// drawn as a line chart.
+  public func makeRun<Record: TrainingRecord>(_ record: Record.Type, out: String) throws -> TrainingRun<Record> {
+    try checkWritable(out)
+    let run: TrainingRun<Record>
+    do { run = try TrainingRun<Record>(out: out, resume: resume) } catch { throw AppError("\(error)") }
+    run.curveWriter = writeCurve
+    run.log = { printLine($0) }
+    return run
+  }
+}
+
+/// Writes a training curve: named series against evaluation number.
+public func writeCurve(title: String, series: [(String, [Double])], to path: String) throws {
+  let palette: [(UInt8, UInt8, UInt8)] = [(40, 90, 200), (200, 60, 40), (40, 150, 70), (150, 60, 170)]
+  let lines = series.enumerated().map { k, s in (name: s.0, values: s.1, color: palette[k % palette.count]) }
+  try lineChart(title: title, series: lines).writePNG(to: path)
+}
