@@ -112,12 +112,23 @@ let package = Package(
       name: "EnvironmentsTests", dependencies: ["Environments", "EnvironmentRendering", "CSDL2"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "AppsTests",
-      dependencies: [
-        "Engine", "Datasets", "AppSupport", "RecommendKit", "ClassifyKit", "GANKit", "TextgenKit", "TranslateKit",
-        "RLKit", "Environments",
-        "EnvironmentRendering", "CSDL2",
-      ],
+      name: "DatasetsTests", dependencies: ["Datasets", "Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "ClassifyKitTests", dependencies: ["ClassifyKit", "Datasets", "Engine", "EngineTesting"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "GANKitTests", dependencies: ["GANKit", "Engine", "EngineTesting"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "RecommendKitTests", dependencies: ["RecommendKit", "Datasets", "Engine", "EngineTesting"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "RLKitTests", dependencies: ["RLKit", "Environments", "Engine"]),
+    .testTarget(name: "TextgenKitTests", dependencies: ["TextgenKit", "Datasets", "Engine", "EngineTesting"]),
+    .testTarget(
+      name: "TranslateKitTests", dependencies: ["TranslateKit", "Datasets", "Engine", "EngineTesting"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "CLITests",
+      dependencies: ["Engine", "Datasets", "EngineTesting", "Environments", "EnvironmentRendering", "CSDL2"],
       resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]

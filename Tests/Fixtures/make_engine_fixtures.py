@@ -5,7 +5,7 @@ Run from the repository root:
     .venv-ref/bin/python Tests/Fixtures/make_engine_fixtures.py
 
 Writes Tests/EngineTests/Fixtures/golden.safetensors (inputs, outputs and gradients of each case, all float32)
-and small image/IDX files exercising the decoders. Every case is seeded, so re-running gives the same file.
+and, in Tests/DatasetsTests/Fixtures, small image/IDX files exercising the decoders. Every case is seeded, so re-running gives the same file.
 """
 import gzip
 import os
@@ -142,6 +142,9 @@ for name, make in cases.items():
 save_file(T, os.path.join(OUT, "golden.safetensors"), metadata={"generator": "make_engine_fixtures.py",
                                                                  "torch": torch.__version__})
 
+# The readers' fixtures belong to the Datasets tests.
+OUT = os.path.join(os.path.dirname(__file__), "..", "DatasetsTests", "Fixtures")
+
 # Image decoder fixtures (Pillow): palette, 16-bit gray, gray+alpha, interlaced RGB, RGBA; the expected
 # 8-bit samples are stored beside them as raw bytes.
 from PIL import Image  # noqa: E402
@@ -174,4 +177,4 @@ with gzip.open(os.path.join(OUT, "tiny-images-idx3-ubyte.gz"), "wb") as f:
     f.write(idx)
 with gzip.open(os.path.join(OUT, "truncated-idx3-ubyte.gz"), "wb") as f:
     f.write(idx[:-5])
-print(f"wrote {len(T)} tensors and image/IDX fixtures to {OUT}")
+print(f"wrote {len(T)} tensors to Tests/EngineTests/Fixtures and image/IDX fixtures to {OUT}")

@@ -9,30 +9,25 @@ TrainingRun), so TrainingRunEquivalenceTests checks that the refactored trainers
     python3 Tests/Fixtures/make_training_golden.py --bin /path/to/old/.build/debug
 
 Every run uses KESTREL_THREADS=1 and fixed seeds."""
-import argparse, csv, io, os, subprocess, sys, tempfile
+import argparse, csv, json, os, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(ROOT, "Tests", "CLITests", "Fixtures", "training-golden")
 FASHION5 = os.path.join(ROOT, "assets", "datasets", "fashion5")
 
-# The recipes: app, arguments after `train` (OUT and the inputs are filled in).
-RECIPES = {
-    "textgen-gpt": ["textgen", "train", "--data", "{corpus}", "--model", "gpt", "--layers", "1", "--width", "32",
-                    "--context", "16", "--batch-size", "4", "--steps", "12", "--eval-every", "4",
-                    "--eval-batches", "2", "--sample-length", "10", "--out", "{out}"],
-    "textgen-lstm": ["textgen", "train", "--data", "{corpus}", "--model", "lstm", "--layers", "1", "--width", "32",
-                     "--context", "16", "--batch-size", "4", "--steps", "12", "--eval-every", "4",
-                     "--eval-batches", "2", "--sample-length", "10", "--out", "{out}"],
-    "translate": ["translate", "train", "--pairs", "{pairs}", "--width", "16", "--heads", "2", "--encoder-layers", "1",
-                  "--decoder-layers", "1", "--feed-forward", "32", "--src-vocab", "64", "--tgt-vocab", "64",
-                  "--batch-size", "8", "--steps", "8", "--eval-every", "4", "--bleu-sentences", "3", "--out", "{out}"],
-    "classify": ["classify", "train", "--dataset", "folder:" + FASHION5, "--size", "28", "--channels", "1", "--arch",
-                 "lenet", "--batch-size", "16", "--epochs", "2", "--out", "{out}"],
-    "gan": ["gan", "train", "--dataset", "folder:" + FASHION5, "--size", "28", "--channels", "1", "--width", "8",
-            "--batch-size", "16", "--max-steps", "3", "--epochs", "2", "--out", "{out}"],
-}
+# The recipes (shared with TrainingRunEquivalenceTests): {corpus}, {pairs}, {fashion5} and {out} are filled in.
+with open(os.path.join(OUT, "recipes.json")) as f:
+    _recipes = json.load(f)
+RECIPES = _recipes["metrics"]
+# rl-drive: the lines of standard output that mention a return (up to " →", which precedes paths and timings).
+STDOUT_RECIPES = _recipes["stdout"]
 TIMING = {"seconds"}
+
+
+def return_lines(stdout):
+    keep = [line.split(" →")[0] for line in stdout.splitlines() if "return" in line]
+    return "\n".join(keep) + "\n"
 
 
 def corpus_text():
@@ -76,17 +71,17 @@ def main():
     write_inputs()
     env = dict(os.environ, KESTREL_THREADS="1", KESTREL_ASSETS=os.path.join(ROOT, "assets"))
     with tempfile.TemporaryDirectory() as tmp:
-        for name, recipe in RECIPES.items():
+        for name, recipe in list(RECIPES.items()) + list(STDOUT_RECIPES.items()):
             out = os.path.join(tmp, name + ".safetensors")
-            argv = [a.format(corpus=os.path.join(OUT, "corpus.txt"), pairs=os.path.join(OUT, "pairs.tsv"), out=out)
-                    for a in recipe]
+            argv = [a.format(corpus=os.path.join(OUT, "corpus.txt"), pairs=os.path.join(OUT, "pairs.tsv"), out=out,
+                             fashion5=FASHION5) for a in recipe]
             argv[0] = os.path.join(args.bin, argv[0])
             r = subprocess.run(argv, env=env, capture_output=True, text=True)
             if r.returncode != 0:
                 sys.exit(f"{name}: exit {r.returncode}\n{r.stderr}")
             os.makedirs(args.out, exist_ok=True)
             with open(os.path.join(args.out, name + ".csv"), "w") as f:
-                f.write(losses(out + ".metrics.csv"))
+                f.write(return_lines(r.stdout) if name in STDOUT_RECIPES else losses(out + ".metrics.csv"))
             print(f"{name}: {len(open(os.path.join(args.out, name + '.csv')).read().splitlines()) - 1} evaluations")
 
 

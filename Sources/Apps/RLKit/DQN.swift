@@ -206,21 +206,33 @@ public func evaluateAgent<E: Environment>(
   }
 }
 
-/// Trains with ε-greedy exploration for `config.totalSteps` environment steps. Every `evalEvery` steps the greedy
-/// policy is evaluated on `evalEpisodes` episodes and the best weights so far are kept (returned in `best`).
-public func trainDQN<E: Environment>(
-  _ agent: DQNAgent, _ env: inout E, evalEnv: E, evalEvery: Int = 5_000, evalEpisodes: Int = 10,
-  onStep: (Int, Double?) -> Void = { _, _ in }, onEval: (Int, Double) -> Void = { _, _ in }
-) -> (best: [String: Tensor], bestScore: Double, episodeReturns: [Double]) where E.Action == Int {
-  let c = agent.config
-  var obs = env.reset(seed: c.seed)
-  var episodeReturn = 0.0
-  var returns: [Double] = []
-  var best = agent.online.stateDict().mapValues { $0.copy() }
-  var bestScore = -Double.infinity
-  var evalEnv = evalEnv
-  var episode = 0
-  for step in 1...c.totalSteps {
+/// DQN training as single environment steps for `TrainingRun`: ε-greedy exploration, the replay buffer, the
+/// learning-rate decay and periodic greedy evaluation (`evaluate`); `best` holds the weights of the best evaluation.
+public final class DQNTrainer<E: Environment> where E.Action == Int {
+  public let agent: DQNAgent
+  public private(set) var env: E
+  private var evalEnv: E
+  public let evalEpisodes: Int
+  /// The weights of the best greedy evaluation so far, and its mean return.
+  public private(set) var best: (weights: [String: Tensor], score: Double)
+  /// Returns of the episodes finished since the last evaluation.
+  public private(set) var recent: [Double] = []
+  private var obs: [Float]
+  private var episodeReturn = 0.0
+  private var episode = 0
+
+  /// A trainer over `env` (reset with the config's seed); `evalEnv` is for greedy evaluation.
+  public init(_ agent: DQNAgent, env: E, evalEnv: E, evalEpisodes: Int = 10) {
+    (self.agent, self.env, self.evalEnv, self.evalEpisodes) = (agent, env, evalEnv, evalEpisodes)
+    obs = self.env.reset(seed: agent.config.seed)
+    best = (agent.online.stateDict().mapValues { $0.copy() }, -.infinity)
+  }
+
+  /// Environment step `s + 1`: act, store the transition, and update the online network when due. Returns the
+  /// update's loss (0 before learning starts) and the episode return when an episode ended.
+  public func step(_ s: Int) -> (loss: Double, finished: Double?) {
+    let c = agent.config
+    let step = s + 1
     let a = agent.act(obs, epsilon: c.epsilon(at: step))
     let r = env.step(a)
     agent.buffer.add(obs, a, Float(r.reward), r.observation, done: r.terminated)
@@ -228,27 +240,28 @@ public func trainDQN<E: Environment>(
     obs = r.observation
     var finished: Double? = nil
     if r.terminated || r.truncated {
-      returns.append(episodeReturn)
       finished = episodeReturn
+      recent.append(episodeReturn)
       episodeReturn = 0
       episode += 1
       obs = env.reset(seed: c.seed &+ UInt64(episode))
     }
+    var loss: Float = 0
     if step >= c.learningStarts && step % c.trainEvery == 0 {
       // Linear learning-rate decay to 10 % of the start: late updates refine instead of unlearning.
       agent.optimizer.learningRate = c.learningRate * (1 - 0.9 * Float(step) / Float(c.totalSteps))
-      agent.update()
+      loss = agent.update()
     }
-    onStep(step, finished)
-    if step % evalEvery == 0 || step == c.totalSteps {
-      let scores = evaluateAgent(agent, &evalEnv, episodes: evalEpisodes, seed: 1_000_000 &+ UInt64(step))
-      let mean = scores.reduce(0, +) / Double(scores.count)
-      onEval(step, mean)
-      if mean >= bestScore {
-        bestScore = mean
-        best = agent.online.stateDict().mapValues { $0.copy() }
-      }
-    }
+    return (Double(loss), finished)
   }
-  return (best, bestScore, returns)
+
+  /// The greedy policy's mean return over `evalEpisodes` seeded episodes after `step` steps; keeps the best
+  /// weights (ties go to the later evaluation). Clears `recent`.
+  public func evaluate(step: Int) -> Double {
+    let scores = evaluateAgent(agent, &evalEnv, episodes: evalEpisodes, seed: 1_000_000 &+ UInt64(step))
+    let mean = scores.reduce(0, +) / Double(scores.count)
+    if mean >= best.score { best = (agent.online.stateDict().mapValues { $0.copy() }, mean) }
+    recent.removeAll()
+    return mean
+  }
 }

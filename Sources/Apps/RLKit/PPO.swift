@@ -154,40 +154,35 @@ public final class PPOAgent {
   }
 }
 
-/// Trains PPO on `env` (discrete actions) for `config.totalSteps`; `onRollout(steps, mean episode return)`.
-public func trainPPO<E: Environment>(
-  _ agent: PPOAgent, _ env: inout E, onRollout: (Int, Double) -> Void = { _, _ in }
-) -> [Double] where E.Action == Int {
-  trainPPOGeneric(agent, &env, step: { e, a in e.step(a.discrete) }, onRollout: onRollout)
-}
+/// PPO training as rollouts for `TrainingRun`: each `rollout()` collects `config.rolloutSteps` environment steps,
+/// computes GAE(λ) advantages and runs the clipped-objective update.
+public final class PPOTrainer<E: Environment> {
+  public let agent: PPOAgent
+  public private(set) var env: E
+  private let act: (inout E, (discrete: Int, continuous: [Float])) -> StepResult
+  private var obs: [Float]
+  private var episodeReturn = 0.0
+  private var episode = 0
+  /// Environment steps taken so far.
+  public private(set) var steps = 0
 
-/// Trains PPO with continuous control: `step(env, action vector)` applies an action.
-public func trainPPOContinuous<E: Environment>(
-  _ agent: PPOAgent, _ env: inout E, step: (inout E, [Float]) -> StepResult,
-  onRollout: (Int, Double) -> Void = { _, _ in }
-) -> [Double] {
-  trainPPOGeneric(agent, &env, step: { e, a in step(&e, a.continuous) }, onRollout: onRollout)
-}
+  /// Discrete actions: the environment's own `step`.
+  public convenience init(_ agent: PPOAgent, env: E) where E.Action == Int {
+    self.init(agent, env: env) { e, a in e.step(a.discrete) }
+  }
 
-private func trainPPOGeneric<E: Environment>(
-  _ agent: PPOAgent, _ env: inout E, step: (inout E, (discrete: Int, continuous: [Float])) -> StepResult,
-  onRollout: (Int, Double) -> Void
-) -> [Double] {
-  let c = agent.config
-  var obs = env.reset(seed: c.seed)
-  let width = obs.count
-  var episodeReturn = 0.0
-  var episodes: [Double] = []
-  var episode = 0
-  var done = 0
-  while done < c.totalSteps {
-    var bufObs: [Float] = []
-    var bufDiscrete: [Int] = []
-    var bufContinuous: [Float] = []
-    var bufLogp: [Float] = []
-    var rewards: [Float] = []
-    var values: [Float] = []
-    var dones: [Float] = []
+  /// Any action space: `act(env, action)` applies an action (continuous control uses its vector).
+  public init(_ agent: PPOAgent, env: E, act: @escaping (inout E, (discrete: Int, continuous: [Float])) -> StepResult) {
+    (self.agent, self.env, self.act) = (agent, env, act)
+    obs = self.env.reset(seed: agent.config.seed)
+  }
+
+  /// One rollout and update; returns the mean return of the episodes that ended in it (nil when none did) and the
+  /// update's loss.
+  public func rollout() -> (meanReturn: Double?, loss: Double) {
+    let c = agent.config
+    let width = obs.count
+    var buffer = Rollout()
     var recent: [Double] = []
     for _ in 0..<c.rolloutSteps {
       let a = agent.act(obs)
@@ -196,47 +191,61 @@ private func trainPPOGeneric<E: Environment>(
           Tensor(obs, shape: [1, width]), discrete: [a.discrete],
           continuous: agent.net.continuous ? Tensor(a.continuous, shape: [1, a.continuous.count]) : nil)
       }
-      bufObs += obs
-      bufDiscrete.append(a.discrete)
-      bufContinuous += a.continuous
-      bufLogp.append(logp.toArray()[0])
-      values.append(agent.value(obs))
-      let r = step(&env, a)
-      rewards.append(Float(r.reward))
+      buffer.obs += obs
+      buffer.discrete.append(a.discrete)
+      buffer.continuous += a.continuous
+      buffer.logp.append(logp.toArray()[0])
+      buffer.values.append(agent.value(obs))
+      let r = act(&env, a)
+      buffer.rewards.append(Float(r.reward))
       episodeReturn += r.reward
       obs = r.observation
       var terminal: Float = 0
       if r.terminated || r.truncated {
         terminal = 1
         // Truncation: bootstrap from the value of the last observation.
-        if r.truncated && !r.terminated { rewards[rewards.count - 1] += c.gamma * agent.value(obs) }
-        episodes.append(episodeReturn)
+        if r.truncated && !r.terminated { buffer.rewards[buffer.rewards.count - 1] += c.gamma * agent.value(obs) }
         recent.append(episodeReturn)
         episodeReturn = 0
         episode += 1
         obs = env.reset(seed: c.seed &+ UInt64(episode))
       }
-      dones.append(terminal)
+      buffer.dones.append(terminal)
     }
-    done += c.rolloutSteps
-    // GAE(λ)
-    let last = agent.value(obs)
-    var adv = [Float](repeating: 0, count: c.rolloutSteps)
+    steps += c.rolloutSteps
+    let adv = buffer.advantages(lastValue: agent.value(obs), gamma: c.gamma, lambda: c.lambda)
+    let returns = zip(adv, buffer.values).map { $0 + $1 }
+    agent.optimizer.learningRate = c.learningRate * max(0.05, 1 - Float(steps) / Float(c.totalSteps))
+    let loss = agent.update(
+      obs: buffer.obs, width: width, discrete: agent.net.continuous ? [] : buffer.discrete,
+      continuous: buffer.continuous, logp: buffer.logp, advantages: adv, returns: returns)
+    return (recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count), Double(loss))
+  }
+}
+
+/// One rollout's transitions.
+private struct Rollout {
+  var obs: [Float] = []
+  var discrete: [Int] = []
+  var continuous: [Float] = []
+  var logp: [Float] = []
+  var rewards: [Float] = []
+  var values: [Float] = []
+  var dones: [Float] = []
+
+  /// GAE(λ) advantages, bootstrapping the last step from `lastValue`.
+  func advantages(lastValue: Float, gamma: Float, lambda: Float) -> [Float] {
+    let n = rewards.count
+    var adv = [Float](repeating: 0, count: n)
     var gae: Float = 0
-    for t in stride(from: c.rolloutSteps - 1, through: 0, by: -1) {
-      let nextValue = t == c.rolloutSteps - 1 ? last : values[t + 1]
-      let delta = rewards[t] + c.gamma * nextValue * (1 - dones[t]) - values[t]
-      gae = delta + c.gamma * c.lambda * (1 - dones[t]) * gae
+    for t in stride(from: n - 1, through: 0, by: -1) {
+      let nextValue = t == n - 1 ? lastValue : values[t + 1]
+      let delta = rewards[t] + gamma * nextValue * (1 - dones[t]) - values[t]
+      gae = delta + gamma * lambda * (1 - dones[t]) * gae
       adv[t] = gae
     }
-    let returns = zip(adv, values).map { $0 + $1 }
-    agent.optimizer.learningRate = c.learningRate * max(0.05, 1 - Float(done) / Float(c.totalSteps))
-    agent.update(
-      obs: bufObs, width: width, discrete: agent.net.continuous ? [] : bufDiscrete, continuous: bufContinuous,
-      logp: bufLogp, advantages: adv, returns: returns)
-    onRollout(done, recent.isEmpty ? .nan : recent.reduce(0, +) / Double(recent.count))
+    return adv
   }
-  return episodes
 }
 
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }

@@ -10,16 +10,12 @@ struct TrainRL: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train", abstract: "Trains an agent; writes a checkpoint, a reward-curve PNG and a metrics CSV.")
   @OptionGroup var envOptions: EnvOptions
+  @OptionGroup var training: TrainingOptions<RLTraining>
   @Option(
     help: "Algorithm: dqn or ppo (cartpole, track), q-learning, sarsa, value-iteration, policy-iteration (gridworld).")
   var algo: AlgoName = .dqn
-  @Option(help: "Environment steps (DQN).") var steps: Int?
+  @Option(help: "Environment steps (DQN, PPO).") var steps: Int?
   @Option(help: "Episodes (q-learning, sarsa).") var episodes = 3000
-  @Option(help: "Learning rate (DQN).") var lr: Float?
-  @Option(help: "Random seed.") var seed: UInt64 = 0
-  @Option(help: "Checkpoint path (DQN).") var out: String?
-  @Flag(help: "Continue from the checkpoint at --out (weights, optimizer, and the replay buffer if it was saved).")
-  var resume = false
   @Flag(help: "PPO on the track: continuous steering and throttle instead of the 9 meta-actions.") var continuous =
     false
   @Flag(help: "DQN: keep the replay buffer in the checkpoint, so --resume continues with it.") var saveBuffer = false
@@ -37,15 +33,15 @@ struct TrainRL: ParsableCommand {
     if envOptions.env == .gridworld { return try tabular() }
     if algo == .ppo { return try trainPPOCommand() }
     var dqn = DQNConfig()
-    dqn.seed = seed
+    (dqn.seed, dqn.batchSize) = (training.seed, training.batchSize)
     if envOptions.env == .cartpole { dqn.totalSteps = 60_000 }
     if envOptions.env == .track {
       (dqn.hidden, dqn.totalSteps, dqn.epsilonDecaySteps, dqn.bufferSize) = ([256, 256], 150_000, 50_000, 100_000)
       dqn.gamma = 0.99
     }
     if let steps { dqn.totalSteps = steps }
-    if let lr { dqn.learningRate = lr }
-    let outPath = out ?? "\(envOptions.env.rawValue)-dqn.safetensors"
+    if let lr = training.lr { dqn.learningRate = lr }
+    let outPath = training.out ?? "\(envOptions.env.rawValue)-dqn.safetensors"
     switch envOptions.env {
     case .cartpole:
       var e = CartPole()
@@ -64,105 +60,118 @@ struct TrainRL: ParsableCommand {
     let agent = DQNAgent(observations: env.observationSize, actions: env.actionCount, config: dqn)
     let cfg = RLCheckpointConfig(
       env: envOptions.env, dqn: dqn, observationSize: env.observationSize, actions: env.actionCount)
-    if resume {
-      let ckpt = try Checkpoint.load(from: outPath)
-      try ckpt.restore(into: agent.online, optimizer: agent.optimizer)
+    let run = try training.makeRun(RLRecord.self, out: outPath)
+    var start = 0
+    if let resumed = run.resumed {
+      do { try resumed.restore(into: agent.online, optimizer: agent.optimizer) } catch {
+        throw AppError("\(run.lastPath): \(error)")
+      }
       try agent.target.loadStateDict(agent.online.stateDict())
-      let withBuffer = agent.buffer.load(ckpt.extras)
-      printLine(
-        "Resuming from \(outPath)" + (withBuffer ? " with its \(agent.buffer.count)-transition replay buffer" : ""))
+      start = Int(resumed.metadata["kestrel.step"] ?? "") ?? 0
+      if agent.buffer.load(resumed.extras) { printLine("Replay buffer: \(agent.buffer.count) transitions restored") }
     }
-    let metrics = try MetricsLogger(path: outPath + ".metrics.csv", append: resume)
-    let bar = ProgressBar(total: dqn.totalSteps, label: "dqn \(envOptions.env.rawValue)", unit: "steps")
-    var recent: [Double] = []
+    let trainer = DQNTrainer(agent, env: env, evalEnv: evalEnv, evalEpisodes: 20)
+    var window: [Double] = []
     let started = monotonicSeconds()
-    let result = trainDQN(
-      agent, &env, evalEnv: evalEnv, evalEpisodes: 20,
-      onStep: { step, finished in
-        if let finished {
-          recent.append(finished)
-          if recent.count > 20 { recent.removeFirst() }
-          metrics.log(["step": Double(step), "episode_return": finished])
-        }
-        if step % 100 == 0 {
-          let mean = recent.isEmpty ? 0 : recent.reduce(0, +) / Double(recent.count)
-          bar.advance(100, units: 100, status: "return(20) \(fixed(mean, 1))")
-        }
+    try run.run(
+      plan: TrainingPlan(
+        totalSteps: dqn.totalSteps, evalEvery: training.evalEvery, budget: training.budgetSeconds, unit: "steps"),
+      startStep: start, best: .highestOrEqual, score: { $0.evalReturn ?? -.infinity },
+      curve: (
+        "GREEDY RETURN BY EVALUATION",
+        [("GREEDY", { $0.evalReturn ?? .nan }), ("TRAINING", { $0.trainReturn ?? .nan })]
+      ),
+      step: { s in
+        let (loss, finished) = trainer.step(s)
+        if let finished { window = Array((window + [finished]).suffix(20)) }
+        let mean = window.isEmpty ? 0 : window.reduce(0, +) / Double(window.count)
+        return TrainingStep(loss: loss, units: 1, status: "return(20) \(fixed(mean, 1))")
       },
-      onEval: { step, mean in
-        printLine("step \(step): greedy return over 20 episodes \(fixed(mean, 1))")
-        metrics.log(["step": Double(step), "eval_return": mean])
-      })
-    bar.finish()
-    try agent.online.loadStateDict(result.best)
-    var ckpt = try Checkpoint(
-      model: agent.online, optimizer: agent.optimizer, config: cfg, metadata: ["kestrel.steps": "\(dqn.totalSteps)"])
-    if saveBuffer { ckpt.extras = agent.buffer.tensors() }
-    try ckpt.save(to: outPath)
-    let curve = lineChart(
-      title: "EPISODE RETURN", series: [("RETURN", result.episodeReturns, (40, 90, 200))])
-    try curve.writePNG(to: outPath + ".curve.png")
+      evaluate: { p in
+        let recent = trainer.recent
+        let mean = trainer.evaluate(step: p.step)
+        return RLRecord(
+          step: p.step, evalReturn: mean,
+          trainReturn: recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count),
+          episodes: recent.count, seconds: p.seconds)
+      },
+      save: { path, withOptimizer, history, meta in
+        var ckpt = try TypedCheckpoint<RLCheckpointConfig, RLRecord>.make(
+          agent.online, optimizer: withOptimizer ? agent.optimizer : nil, config: cfg, kind: "rl-drive",
+          history: history, metadata: meta.merging(["kestrel.steps": "\(dqn.totalSteps)"]) { a, _ in a })
+        if saveBuffer && withOptimizer { ckpt.extras = agent.buffer.tensors() }
+        try ckpt.save(to: path)
+      },
+      report: { r, _ in printLine("step \(r.step): greedy return over 20 episodes \(fixed(r.evalReturn ?? .nan, 1))") })
+    env = trainer.env
     printLine(
-      "Best greedy return \(fixed(result.bestScore, 1)) → \(outPath) (\(fixed(monotonicSeconds() - started, 0)) s; curve \(outPath).curve.png)"
+      "Best greedy return \(fixed(trainer.best.score, 1)) → \(outPath) (\(fixed(monotonicSeconds() - started, 0)) s; curve \(outPath).curve.png)"
     )
   }
 
   /// PPO: CartPole (discrete) or the track with continuous steering and throttle (`--continuous`) or meta-actions.
   func trainPPOCommand() throws {
     var c = PPOConfig()
-    c.seed = seed
+    (c.seed, c.minibatch) = (training.seed, training.batchSize)
     if let steps { c.totalSteps = steps }
-    if let lr { c.learningRate = lr }
-    let bar = ProgressBar(total: c.totalSteps, label: "ppo \(envOptions.env.rawValue)", unit: "steps")
-    var curve: [Double] = []
-    let report: (Int, Double) -> Void = { steps, mean in
-      if mean.isFinite { curve.append(mean) }
-      bar.advance(c.rolloutSteps, units: Double(c.rolloutSteps), status: "return \(fixed(mean, 1))")
-    }
-    let agent: PPOAgent
-    var observations = 4
+    if let lr = training.lr { c.learningRate = lr }
     if envOptions.env == .cartpole {
-      var e = CartPole()
-      agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: false, config: c)
-      try resumePPO(agent)
-      _ = trainPPO(agent, &e, onRollout: report)
-    } else if continuous {
-      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
-      observations = e.observationSize
-      agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: true, config: c)
-      try resumePPO(agent)
-      _ = trainPPOContinuous(agent, &e) { env, a in
-        var car = env.current
-        let r = car.step(steer: Double(a[0]), throttle: Double(a[1]))
-        env = env.replacingCurrent(car)
-        return r
-      } onRollout: {
-        report($0, $1)
-      }
+      let e = CartPole()
+      let agent = PPOAgent(observations: e.observationSize, actions: 2, continuous: false, config: c)
+      try trainPPO(PPOTrainer(agent, env: e), observations: e.observationSize)
     } else {
-      var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
-      observations = e.observationSize
-      agent = PPOAgent(observations: e.observationSize, actions: 9, continuous: false, config: c)
-      try resumePPO(agent)
-      _ = trainPPO(agent, &e, onRollout: report)
+      let e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
+      let agent = PPOAgent(
+        observations: e.observationSize, actions: continuous ? 2 : 9, continuous: continuous, config: c)
+      let trainer =
+        continuous
+        ? PPOTrainer(agent, env: e) { env, a in
+          var car = env.current
+          let r = car.step(steer: Double(a.continuous[0]), throttle: Double(a.continuous[1]))
+          env = env.replacingCurrent(car)
+          return r
+        } : PPOTrainer(agent, env: e)
+      try trainPPO(trainer, observations: e.observationSize)
     }
-    bar.finish()
-    let outPath = out ?? "\(envOptions.env.rawValue)-ppo.safetensors"
+  }
+
+  /// Rollouts until --steps (or the budget); the policy is saved after every rollout.
+  func trainPPO<E: Environment>(_ trainer: PPOTrainer<E>, observations: Int) throws {
+    let agent = trainer.agent
+    let c = agent.config
+    let outPath = training.out ?? "\(envOptions.env.rawValue)-ppo.safetensors"
+    let run = try training.makeRun(RLRecord.self, out: outPath)
+    var start = 0
+    if let resumed = run.resumed {
+      do { try resumed.restore(into: agent.net, optimizer: agent.optimizer) } catch {
+        throw AppError("\(run.lastPath): \(error)")
+      }
+      start = Int(resumed.metadata["kestrel.step"] ?? "") ?? 0
+    }
     let cfg = PPOCheckpointConfig(
       env: envOptions.env, ppo: c, observationSize: observations, actions: agent.net.actions,
       continuous: agent.net.continuous)
-    try Checkpoint(model: agent.net, optimizer: agent.optimizer, config: cfg).save(to: outPath)
-    try lineChart(title: "MEAN EPISODE RETURN PER ROLLOUT", series: [("RETURN", curve, (40, 90, 200))])
-      .writePNG(to: outPath + ".curve.png")
-    printLine("Last rollout mean return \(fixed(curve.last ?? .nan, 1)) → \(outPath)")
-  }
-
-  /// With --resume, loads the policy, value function and optimizer state from --out.
-  func resumePPO(_ agent: PPOAgent) throws {
-    guard resume else { return }
-    let path = out ?? "\(envOptions.env.rawValue)-ppo.safetensors"
-    try Checkpoint.load(from: path).restore(into: agent.net, optimizer: agent.optimizer)
-    printLine("Resuming from \(path)")
+    var last: Double?
+    let rollouts = (c.totalSteps + c.rolloutSteps - 1) / c.rolloutSteps
+    try run.run(
+      plan: TrainingPlan(totalSteps: rollouts, evalEvery: 1, budget: training.budgetSeconds, unit: "steps"),
+      startStep: start, best: .latest,
+      curve: ("MEAN EPISODE RETURN PER ROLLOUT", [("RETURN", { $0.evalReturn ?? .nan })]),
+      step: { _ in
+        let (mean, loss) = trainer.rollout()
+        last = mean
+        return TrainingStep(loss: loss, units: Double(c.rolloutSteps), status: "return \(fixed(mean ?? .nan, 1))")
+      },
+      evaluate: { p in
+        RLRecord(step: p.step * c.rolloutSteps, evalReturn: last, trainReturn: last, episodes: 0, seconds: p.seconds)
+      },
+      save: { path, withOptimizer, history, meta in
+        try TypedCheckpoint<PPOCheckpointConfig, RLRecord>.make(
+          agent.net, optimizer: withOptimizer ? agent.optimizer : nil, config: cfg, kind: "rl-drive",
+          history: history, metadata: meta
+        ).save(to: path)
+      })
+    printLine("Last rollout mean return \(fixed(last ?? .nan, 1)) → \(outPath)")
   }
 
   func tabular() throws {
@@ -179,7 +188,7 @@ struct TrainRL: ParsableCommand {
       printValues(g, optimal.values)
     default:
       var c = TDConfig()
-      (c.episodes, c.seed) = (episodes, seed)
+      (c.episodes, c.seed) = (episodes, training.seed)
       let (q, returns) = temporalDifference(g, sarsa: algo == .sarsa, config: c)
       let v = evaluatePolicy(g, greedyPolicy(q, states: g.stateCount))
       let gap = g.decisionStates.map { optimal.values[$0] - v[$0] }.max() ?? 0
@@ -262,4 +271,13 @@ struct EvalRL: ParsableCommand {
       )
     }
   }
+}
+
+/// rl-drive's defaults for the shared training flags.
+enum RLTraining: TrainingDefaults {
+  static let learningRateHelp = "1e-3 for DQN, 3e-4 for PPO"
+  static let batchSize = 64
+  static let outHelp = "<env>-dqn.safetensors or <env>-ppo.safetensors"
+  static let evalEvery = 5000
+  static let evalUnit = "steps"
 }

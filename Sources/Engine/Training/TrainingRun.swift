@@ -67,6 +67,8 @@ public struct TrainingPlan: Sendable {
 public enum BestCheckpoint: Sendable {
   /// The highest score so far (accuracy, BLEU).
   case highest
+  /// The highest score so far, a later equal score replacing an earlier one (RL returns, which often tie).
+  case highestOrEqual
   /// The lowest score so far (validation loss).
   case lowest
   /// Every evaluation replaces it (GANs: no score to choose by).
@@ -194,7 +196,7 @@ public final class TrainingRun<Record: TrainingRecord> {
 
   private func bestOf(_ scores: [Double], _ best: BestCheckpoint) -> Double? {
     switch best {
-    case .highest: return scores.max()
+    case .highest, .highestOrEqual: return scores.max()
     case .lowest: return scores.min()
     case .latest: return nil
     }
@@ -204,6 +206,7 @@ public final class TrainingRun<Record: TrainingRecord> {
     guard let current else { return true }
     switch best {
     case .highest: return value > current
+    case .highestOrEqual: return value >= current
     case .lowest: return value < current
     case .latest: return true
     }

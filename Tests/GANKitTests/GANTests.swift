@@ -1,4 +1,5 @@
 import Engine
+import EngineTesting
 import Foundation
 import GANKit
 import XCTest
@@ -137,7 +138,7 @@ final class GANTests: XCTestCase {
     let images = generate(trainer.samplingPair.generator, latents(count: 5, size: 3, seed: 1))
     XCTAssertEqual(images.shape, [5, 1, 8, 8])
     XCTAssertEqual(noGrad { d(images.slice(axis: 0, 0..<4)) }.shape, [4, 1])
-    let dir = try CLI.tempDirectory()
+    let dir = try TestFiles.tempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try saveGAN(trainer, history: [], optimizers: false, to: dir + "/x.safetensors")
     let loaded = try LoadedGAN(path: dir + "/x.safetensors")
@@ -150,7 +151,7 @@ final class GANTests: XCTestCase {
   }
 
   func testCheckpointRoundTripAndGeneratorOnly() throws {
-    let dir = try CLI.tempDirectory()
+    let dir = try TestFiles.tempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var c = GANConfig()
     (c.size, c.width, c.latent) = (8, 4, 3)

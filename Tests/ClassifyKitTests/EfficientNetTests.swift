@@ -1,5 +1,6 @@
 import Datasets
 import Engine
+import EngineTesting
 import Foundation
 import XCTest
 
@@ -12,13 +13,13 @@ final class EfficientNetTests: XCTestCase {
 
   func classifier() throws -> LoadedClassifier {
     if let c = Self.shared { return c }
-    let c = try loadClassifier("efficientnet-lite0", assets: CLI.assets)
+    let c = try loadClassifier("efficientnet-lite0", assets: TestFiles.assets)
     Self.shared = c
     return c
   }
 
   func floats(_ name: String, _ count: Int) throws -> [Float] {
-    let bytes = try FileIO.read(CLI.fixture("efficientnet/" + name))
+    let bytes = try FileIO.read(TestFiles.fixture("efficientnet/" + name, in: .module))
     XCTAssertEqual(bytes.count, count * 4)
     return bytes.withUnsafeBytes { raw in (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
     }
@@ -41,7 +42,7 @@ final class EfficientNetTests: XCTestCase {
 
   func testTop5FromThePNGsMatchesTheReference() throws {
     let net = try classifier()
-    let text = String(decoding: try FileIO.read(CLI.fixture("efficientnet/top5.txt")), as: UTF8.self)
+    let text = String(decoding: try FileIO.read(TestFiles.fixture("efficientnet/top5.txt", in: .module)), as: UTF8.self)
     for line in text.split(separator: "\n") {
       let name = String(line.split(separator: ".").first ?? "")
       let expected =
@@ -50,7 +51,7 @@ final class EfficientNetTests: XCTestCase {
             String(part.trimmingCharacters(in: .whitespaces).split(separator: " ").dropLast().joined(separator: " "))
           }
         } ?? []
-      let x = net.input(try loadImage(CLI.fixture("efficientnet/\(name).png"))).unsqueezed(0)
+      let x = net.input(try loadImage(TestFiles.fixture("efficientnet/\(name).png", in: .module))).unsqueezed(0)
       let probs = net.probabilities(x).toArray()
       let top = probs.enumerated().sorted { $0.element > $1.element }.prefix(5).map { net.labels[$0.offset] }
       XCTAssertEqual(top, expected, name)

@@ -1,3 +1,4 @@
+import EngineTesting
 import Foundation
 import XCTest
 
@@ -50,16 +51,10 @@ enum CLI {
   }
 
   /// A fresh temporary directory.
-  static func tempDirectory() throws -> String {
-    let dir = NSTemporaryDirectory() + "kestrel-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
+  static func tempDirectory() throws -> String { try TestFiles.tempDirectory() }
 
   /// The repository's assets/ folder.
-  static var assets: String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../assets").standardized.path
-  }
+  static var assets: String { TestFiles.assets }
 
   static func fixture(_ name: String) -> String {
     Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures")?.path ?? name

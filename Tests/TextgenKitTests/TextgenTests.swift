@@ -1,4 +1,5 @@
 import Engine
+import EngineTesting
 import Foundation
 import TextgenKit
 import XCTest
@@ -26,7 +27,7 @@ final class TextgenTests: XCTestCase {
   }
 
   func testCorpusRejectsBadFiles() throws {
-    let dir = try CLI.tempDirectory()
+    let dir = try TestFiles.tempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let cases: [([UInt8], String)] = [
       ([], "the file is empty"), ([0x61, 0x00, 0x62], "looks binary (NUL byte at offset 1)"),
@@ -88,7 +89,7 @@ final class TextgenTests: XCTestCase {
   }
 
   func testCheckpointRoundTripAndSamplingDeterminism() throws {
-    let dir = try CLI.tempDirectory()
+    let dir = try TestFiles.tempDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     Random.seed(6)
     let model = makeLanguageModel(tinyConfig(.gpt, text: "hello world, 你好世界"))

@@ -1,5 +1,6 @@
 import Datasets
 import Engine
+import EngineTesting
 import Foundation
 import XCTest
 
@@ -9,16 +10,17 @@ import XCTest
 final class RecommendKitTests: XCTestCase {
   var dir = ""
 
-  override func setUpWithError() throws { dir = try CLI.tempDirectory() }
+  override func setUpWithError() throws { dir = try TestFiles.tempDirectory() }
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
   func importedStore() throws -> (Store, ImportReport) {
     let store = try Store(path: dir + "/r.sqlite")
     let importer = Importer(store: store)
     _ = try importer.importItems(
-      file: CLI.fixture("items.csv"), separator: ",", header: true, columns: ItemColumns(id: 0, title: 1, genres: 2))
+      file: TestFiles.fixture("items.csv", in: .module), separator: ",", header: true,
+      columns: ItemColumns(id: 0, title: 1, genres: 2))
     let report = try importer.importRatings(
-      file: CLI.fixture("ratings.csv"), separator: ",", header: true, columns: RatingColumns())
+      file: TestFiles.fixture("ratings.csv", in: .module), separator: ",", header: true, columns: RatingColumns())
     return (store, report)
   }
 
@@ -30,7 +32,7 @@ final class RecommendKitTests: XCTestCase {
     XCTAssertEqual(report.skipped.map(\.reason)[1], "rating 'five' is not a number")
     let before = try store.counts()
     _ = try Importer(store: store).importRatings(
-      file: CLI.fixture("ratings.csv"), separator: ",", header: true, columns: RatingColumns())
+      file: TestFiles.fixture("ratings.csv", in: .module), separator: ",", header: true, columns: RatingColumns())
     let after = try store.counts()
     XCTAssertEqual(before.users, after.users)
     XCTAssertEqual(before.items, after.items)
@@ -38,7 +40,8 @@ final class RecommendKitTests: XCTestCase {
     XCTAssertEqual(after.ratings, 49)
     XCTAssertThrowsError(
       try Importer(store: store).importRatings(
-        file: CLI.fixture("ratings.csv"), separator: ",", header: true, columns: RatingColumns(), strict: true)
+        file: TestFiles.fixture("ratings.csv", in: .module), separator: ",", header: true, columns: RatingColumns(),
+        strict: true)
     ) { XCTAssertTrue("\($0)".hasSuffix("line 51: expected at least 3 columns, found 2"), "\($0)") }
   }
 
@@ -118,7 +121,7 @@ final class RecommendKitTests: XCTestCase {
 
   func testImportsMovieLensLatestLayout() throws {
     let store = try Store(path: dir + "/latest.sqlite")
-    let report = try Importer(store: store).importMovieLens(directory: CLI.fixture("ml-latest-tiny"))
+    let report = try Importer(store: store).importMovieLens(directory: TestFiles.fixture("ml-latest-tiny", in: .module))
     XCTAssertEqual(report.ratings, 4)
     XCTAssertEqual(report.items, 3)
     let id = try XCTUnwrap(store.itemID("2"))
