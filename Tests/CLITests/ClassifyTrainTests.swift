@@ -1,5 +1,6 @@
 import Datasets
 import Engine
+import EngineTesting
 import Foundation
 import XCTest
 
@@ -47,5 +48,30 @@ final class ClassifyTrainTests: XCTestCase {
     XCTAssertTrue(FileIO.exists(dir + "/cm.png"))
     let predict = try classify(["--model", out, "--top", "1", "\(assets)/datasets/fashion5/trouser/00002.png"])
     XCTAssertEqual(predict.status, 0, predict.stderr)
+  }
+}
+
+extension ClassifyTrainTests {
+  /// `--dataset cifar10` reads the cifar-10-batches-bin layout (a tiny fixture written here): trains, evaluates,
+  /// and names a missing folder in a one-line error.
+  func testCIFAR10BinaryLayoutTrainsAndEvaluates() throws {
+    let data = dir + "/cifar-10-batches-bin"
+    try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+    try writeCIFARFixture(to: data, perBatch: 8)
+    let out = dir + "/c10.safetensors"
+    let train = try classify([
+      "train", "--dataset", "cifar10", "--data-dir", dir, "--arch", "lenet", "--epochs", "1", "--batch-size", "8",
+      "--out", out,
+    ])
+    XCTAssertEqual(train.status, 0, train.stderr)
+    XCTAssertTrue(train.stdout.contains("lenet: 83126 parameters; 40 training, 8 test images"), train.stdout)
+    XCTAssertTrue(train.stdout.contains("epoch 1: train loss"), train.stdout)
+    let eval = try classify(["eval", "--model", out, "--dataset", "cifar10", "--data-dir", data])
+    XCTAssertEqual(eval.status, 0, eval.stderr)
+    XCTAssertTrue(eval.stdout.contains("airplane"), eval.stdout)
+    let missing = try classify(["train", "--dataset", "cifar10", "--data-dir", dir + "/none", "--out", out])
+    XCTAssertEqual(missing.status, 1)
+    XCTAssertTrue(missing.stderr.hasPrefix("Error: cifar10: no data_batch_1.bin in \(dir)/none"), missing.stderr)
+    XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
   }
 }

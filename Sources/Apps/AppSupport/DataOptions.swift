@@ -6,19 +6,19 @@ import Foundation
 /// Where the training data comes from.
 public struct DataOptions: ParsableArguments {
   public init() {}
-  @Option(help: "mnist, fashion-mnist, or folder:PATH (one subfolder of images per class).")
+  @Option(help: "mnist, fashion-mnist, cifar10, or folder:PATH (one subfolder of images per class).")
   public var dataset: String = "mnist"
   @Option(
     help:
-      "Folder holding the IDX files of mnist/fashion-mnist (default: $KESTREL_DATA/<dataset>, .data/<dataset>, ../shared/datasets/<dataset>)."
+      "Folder holding the IDX files of mnist/fashion-mnist or cifar10's cifar-10-batches-bin files (default: $KESTREL_DATA/<dataset>, .data/<dataset>)."
   )
   public var dataDir: String?
   @Option(help: "Folder datasets: image side after resizing.") public var size = 32
   @Option(help: "Folder datasets: 1 (gray) or 3 (RGB) channels.") public var channels = 3
 
   public func validate() throws {
-    guard ["mnist", "fashion-mnist"].contains(dataset) || dataset.hasPrefix("folder:") else {
-      throw ValidationError("--dataset must be mnist, fashion-mnist or folder:PATH (got '\(dataset)')")
+    guard ["mnist", "fashion-mnist", "cifar10"].contains(dataset) || dataset.hasPrefix("folder:") else {
+      throw ValidationError("--dataset must be mnist, fashion-mnist, cifar10 or folder:PATH (got '\(dataset)')")
     }
     guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
     guard size >= 8 else { throw ValidationError("--size must be at least 8") }
@@ -26,16 +26,16 @@ public struct DataOptions: ParsableArguments {
 
   public var labelsForIDX: [String] { dataset == "mnist" ? mnistLabels : fashionLabels }
 
-  /// The IDX folder: the first candidate that holds the training images.
-  public func idxDirectory() throws -> String {
+  /// The data folder: the first candidate (`--data-dir`, `$KESTREL_DATA/<dataset>`, `.data/<dataset>`, each also
+  /// with a `cifar-10-batches-bin` subfolder for cifar10) that holds `marker`.
+  public func dataDirectory(holding marker: String) throws -> String {
     var candidates: [String] = []
     if let dataDir { candidates.append(dataDir) }
     if let env = ProcessInfo.processInfo.environment["KESTREL_DATA"] { candidates.append(env + "/" + dataset) }
-    candidates += [".data/" + dataset, "../shared/datasets/" + dataset]
-    for c in candidates where FileIO.exists(c + "/train-images-idx3-ubyte.gz") { return c }
-    throw FileError(
-      dataset,
-      "no train-images-idx3-ubyte.gz in \(candidates.joined(separator: ", ")); pass --data-dir")
+    candidates.append(".data/" + dataset)
+    if dataset == "cifar10" { candidates = candidates.flatMap { [$0, $0 + "/cifar-10-batches-bin"] } }
+    for c in candidates where FileIO.exists(c + "/" + marker) { return c }
+    throw FileError(dataset, "no \(marker) in \(candidates.joined(separator: ", ")); pass --data-dir")
   }
 
   /// Loads the dataset (images for `input` when given: fine-tuning uses ImageNet preprocessing).
@@ -43,6 +43,7 @@ public struct DataOptions: ParsableArguments {
     if dataset.hasPrefix("folder:") {
       return try loadFolderDataset(String(dataset.dropFirst(7)), size: size, channels: channels, input: input)
     }
-    return try loadIDXDataset(directory: try idxDirectory(), labels: labelsForIDX)
+    if dataset == "cifar10" { return try CIFAR10.load(directory: try dataDirectory(holding: CIFAR10.trainFiles[0])) }
+    return try loadIDXDataset(directory: try dataDirectory(holding: "train-images-idx3-ubyte.gz"), labels: labelsForIDX)
   }
 }
