@@ -2,17 +2,26 @@ import ArgumentParser
 import Engine
 
 /// An app's defaults for the common training flags, shown in its `--help`.
-public protocol TrainingDefaults {
+public struct TrainingDefaultValues: Sendable {
   /// The default of `--lr`, as shown in help (the app resolves it; it may depend on the model).
-  static var learningRateHelp: String { get }
+  public var learningRate: String
   /// The default of `--batch-size`.
-  static var batchSize: Int { get }
+  public var batchSize: Int
   /// The default of `--out`, as shown in help.
-  static var outHelp: String { get }
-  /// The default of `--eval-every`.
-  static var evalEvery: Int { get }
-  /// What `--eval-every` counts: `steps` or `epochs`.
-  static var evalUnit: String { get }
+  public var out: String
+  /// The default of `--eval-every`, and what it counts (`steps` or `epochs`).
+  public var evalEvery: (Int, String)
+
+  /// Defaults for one app.
+  public init(learningRate: String, batchSize: Int, out: String, evalEvery: (Int, String)) {
+    (self.learningRate, self.batchSize, self.out, self.evalEvery) = (learningRate, batchSize, out, evalEvery)
+  }
+}
+
+/// Names an app's `TrainingDefaultValues` for `TrainingOptions`.
+public protocol TrainingDefaults {
+  /// The app's defaults.
+  static var values: TrainingDefaultValues { get }
 }
 
 /// The flags every trainer shares, spelled and documented the same way in every app:
@@ -21,23 +30,23 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   /// Options from the command line.
   public init() {}
 
-  @Option(help: "Peak learning rate (default: \(Defaults.learningRateHelp)).")
+  @Option(help: "Peak learning rate (default: \(Defaults.values.learningRate)).")
   public var lr: Float?
   @Option(help: "Examples per batch.")
-  public var batchSize: Int = Defaults.batchSize
+  public var batchSize: Int = Defaults.values.batchSize
   @Option(help: "Random seed (initialisation, shuffling, sampling).")
   public var seed: UInt64 = 0
   @Option(
     help:
-      "Checkpoint path; OUT.last.safetensors, OUT.metrics.csv, OUT.curve.png go beside it (default: \(Defaults.outHelp))."
+      "Checkpoint path; OUT.last.safetensors, OUT.metrics.csv, OUT.curve.png go beside it (default: \(Defaults.values.out))."
   )
   public var out: String?
   @Flag(help: "Continue from OUT.last.safetensors (weights, optimizer state, history).")
   public var resume = false
   @Option(help: "Stop cleanly after this wall-clock time (e.g. 90s, 10m, 1h30m); --resume continues.")
   public var budget: String?
-  @Option(help: "\(Defaults.evalUnit.capitalized) between evaluations and checkpoints.")
-  public var evalEvery: Int = Defaults.evalEvery
+  @Option(help: "\(Defaults.values.evalEvery.1.capitalized) between evaluations and checkpoints.")
+  public var evalEvery: Int = Defaults.values.evalEvery.0
 
   public func validate() throws {
     if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }

@@ -154,9 +154,6 @@ final class HeadOnly: Module, Layer {
 
 /// classify's defaults for the shared training flags.
 enum ClassifyTraining: TrainingDefaults {
-  static let learningRateHelp = "2e-3"
-  static let batchSize = 64
-  static let outHelp = "classify-<dataset>.safetensors"
-  static let evalEvery = 1
-  static let evalUnit = "epochs"
+  static let values = TrainingDefaultValues(
+    learningRate: "2e-3", batchSize: 64, out: "classify-<dataset>.safetensors", evalEvery: (1, "epochs"))
 }

@@ -166,9 +166,6 @@ struct Train: ParsableCommand {
 
 /// gan's defaults for the shared training flags.
 enum GANTraining: TrainingDefaults {
-  static let learningRateHelp = "2e-4, both networks"
-  static let batchSize = 64
-  static let outHelp = "gan.safetensors"
-  static let evalEvery = 1
-  static let evalUnit = "epochs"
+  static let values = TrainingDefaultValues(
+    learningRate: "2e-4, both networks", batchSize: 64, out: "gan.safetensors", evalEvery: (1, "epochs"))
 }

@@ -20,6 +20,25 @@ struct Bench: ParsableCommand {
     ])
 }
 
+/// A workload: applies the shared options and seeds the engine's generator, then measures into a `Reporter`
+/// named `workload`.
+protocol Workload: ParsableCommand {
+  /// The shared options.
+  var options: BenchOptions { get }
+  /// The name the rows carry (e.g. "W1 GEMM").
+  static var workload: String { get }
+  /// Runs the measurements.
+  func measure(_ rep: Reporter) throws
+}
+
+extension Workload {
+  func run() throws {
+    options.apply()
+    Random.seed(0)
+    try measure(Reporter(Self.workload, options))
+  }
+}
+
 /// Options shared by every workload.
 struct BenchOptions: ParsableArguments {
   @Option(help: "Threads (OpenBLAS and the engine's own loops).")

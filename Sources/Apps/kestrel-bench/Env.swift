@@ -4,14 +4,12 @@ import Environments
 
 /// Headless environment speed: CartPole (as W8's Gymnasium rows: random actions, reset inside the timed loop)
 /// and track driving with 9 ray sensors; one repetition = 20,000 steps.
-struct EnvSpeed: ParsableCommand {
+struct EnvSpeed: Workload {
   static let configuration = CommandConfiguration(
     commandName: "env", abstract: "Environment steps/s: CartPole and track driving (random actions).")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    let rep = Reporter("W8 DQN", options)
+  func measure(_ rep: Reporter) throws {
     let steps = 20_000
     var rng = SplitMix(seed: 0)
     var cart = CartPole()
@@ -42,4 +40,6 @@ struct EnvSpeed: ParsableCommand {
       times: trackTimes)
     try rep.finish()
   }
+
+  static let workload = "W8 DQN"
 }

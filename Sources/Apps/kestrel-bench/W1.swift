@@ -3,14 +3,12 @@ import CBLAS
 import Engine
 
 /// W1: fp32 GEMM C = A·B, square n ∈ {256, 512, 1024, 2048}; ~10 GFLOP per repetition.
-struct W1: ParsableCommand {
+struct W1: Workload {
   static let configuration = CommandConfiguration(
     abstract: "W1: GEMM GFLOP/s through Tensor.matmul versus calling cblas_sgemm directly.")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    let rep = Reporter("W1 GEMM", options)
+  func measure(_ rep: Reporter) throws {
     for n in [256, 512, 1024, 2048] {
       let k = max(1, Int((1e10 / (2 * Double(n * n * n))).rounded()))
       var g0 = PRNG(seed: 0)
@@ -44,4 +42,6 @@ struct W1: ParsableCommand {
     }
     try rep.finish()
   }
+
+  static let workload = "W1 GEMM"
 }

@@ -56,15 +56,12 @@ func timeGeneration(_ model: any LanguageModel, count: Int, options: BenchOption
 }
 
 /// W4: char-LSTM (Embedding 128×128, 2-layer LSTM 256, Linear 256→128), batch 32 × 64, Adam 2e-3.
-struct W4: ParsableCommand {
+struct W4: Workload {
   static let configuration = CommandConfiguration(
     abstract: "W4: char-LSTM training tokens/s (32×64) and sampling chars/s (batch 1, 500 chars).")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    Random.seed(0)
-    let rep = Reporter("W4 char-LSTM", options)
+  func measure(_ rep: Reporter) throws {
     var c = TextModelConfig()
     (c.kind, c.layers, c.width, c.embedding, c.context, c.vocabulary) = (
       .lstm, 2, 256, 128, 64, syntheticVocabulary(128)
@@ -79,18 +76,17 @@ struct W4: ParsableCommand {
       times: timeGeneration(model, count: 500, options: options))
     try rep.finish()
   }
+
+  static let workload = "W4 char-LSTM"
 }
 
 /// W5: char-GPT (nanoGPT layout: 4 layers, 4 heads, 128 wide, block 128, tied), batch 16, AdamW 3e-4.
-struct W5: ParsableCommand {
+struct W5: Workload {
   static let configuration = CommandConfiguration(
     abstract: "W5: char-GPT training tokens/s (16×128) and generation tokens/s (naive and KV cache).")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    Random.seed(0)
-    let rep = Reporter("W5 char-GPT", options)
+  func measure(_ rep: Reporter) throws {
     var c = TextModelConfig()
     (c.kind, c.layers, c.width, c.heads, c.context, c.vocabulary) = (.gpt, 4, 128, 4, 128, syntheticVocabulary(128))
     let model = makeLanguageModel(c)
@@ -107,4 +103,6 @@ struct W5: ParsableCommand {
       times: timeGeneration(model, count: 500, options: options))
     try rep.finish()
   }
+
+  static let workload = "W5 char-GPT"
 }

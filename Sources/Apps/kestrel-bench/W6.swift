@@ -6,14 +6,12 @@ import TranslateKit
 
 /// W6: the Transformer translator (d 128, 4 heads, 2+2 post-LN layers, FF 512, vocabularies 4000) with the
 /// `translate` app's own model and trainer: training target tokens/s (batch 32, 32 → 32 tokens) and greedy decoding.
-struct W6: ParsableCommand {
+struct W6: Workload {
   static let configuration = CommandConfiguration(
     abstract: "W6: Transformer translator training target tokens/s (32×32) and greedy decoding tokens/s.")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    let rep = Reporter("W6 translator", options)
+  func measure(_ rep: Reporter) throws {
     // Placeholder vocabularies of 4000 tokens (ids are random, as in the reference).
     let vocab = SubwordTokenizer(tokens: (0..<4000).map { "t\($0)" }, merges: [])
     var rng = PRNG(seed: 0)
@@ -57,6 +55,8 @@ struct W6: ParsableCommand {
     }
     try rep.finish()
   }
+
+  static let workload = "W6 translator"
 }
 
 /// Writes the tokenized split `translate train` would use (same tokenizers, same held-out books) as JSON, so the

@@ -3,15 +3,12 @@ import Engine
 import GANKit
 
 /// W7: DCGAN training iterations/s (D step + G step, batch 64) with the `gan` app's own trainer.
-struct W7: ParsableCommand {
+struct W7: Workload {
   static let configuration = CommandConfiguration(
     abstract: "W7: DCGAN on 28×28 gray images, training iterations/s (batch 64).")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    Random.seed(0)
-    let rep = Reporter("W7 DCGAN", options)
+  func measure(_ rep: Reporter) throws {
     let trainer = GANTrainer(GANPair(GANConfig()))
     var rng = PRNG(seed: 0)
     let reals = (0..<16).map { _ in Tensor.uniform([64, 1, 28, 28], low: -1, high: 1, generator: &rng) }
@@ -26,4 +23,6 @@ struct W7: ParsableCommand {
     rep.add("kestrel", "train iterations/s (D step + G step, batch 64)", "it/s", work: Double(iterations), times: times)
     try rep.finish()
   }
+
+  static let workload = "W7 DCGAN"
 }

@@ -2,16 +2,14 @@ import ArgumentParser
 import Engine
 
 /// W8a: DQN update speed: MLP 4-128-128-2, batch 64, Huber on Q(s, a) vs r + 0.99(1 − done) max Q_target(s').
-struct W8a: ParsableCommand {
+struct W8a: Workload {
   static let configuration = CommandConfiguration(
     commandName: "w8a", abstract: "W8a: DQN update-only throughput (updates/s).")
   @OptionGroup var options: BenchOptions
 
   static func mlp() -> Sequential { Sequential(Linear(4, 128), ReLU(), Linear(128, 128), ReLU(), Linear(128, 2)) }
 
-  func run() throws {
-    options.apply()
-    let rep = Reporter("W8 DQN", options)
+  func measure(_ rep: Reporter) throws {
     Random.seed(0)
     let q = W8a.mlp()
     let target = W8a.mlp()
@@ -48,4 +46,6 @@ struct W8a: ParsableCommand {
     rep.add("kestrel", "(a) DQN updates/s (batch 64, update only)", "upd/s", work: Double(updates), times: times)
     try rep.finish()
   }
+
+  static let workload = "W8 DQN"
 }

@@ -5,14 +5,12 @@ import RecommendKit
 /// W9: matrix factorisation on MovieLens-100k-shaped synthetic data (943 × 1682, 100k distinct pairs,
 /// ratings uniform 1…5): biased MF 20-epoch SGD fit (100 factors, lr 0.005, reg 0.02), top-10 for all users,
 /// implicit ALS 15 iterations (64 factors, reg 0.01, α 1, CG) and its top-10 for all users.
-struct W9: ParsableCommand {
+struct W9: Workload {
   static let configuration = CommandConfiguration(
     abstract: "W9: biased-MF SGD fit, ALS fit, and top-10 for all users (seconds).")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    let rep = Reporter("W9 MF", options)
+  func measure(_ rep: Reporter) throws {
     let (nu, ni, nr) = (943, 1682, 100_000)
     // Same shape as the reference; our own seeded generator (numpy's stream is not reproduced).
     var rng = PRNG(seed: 0)
@@ -47,4 +45,6 @@ struct W9: ParsableCommand {
     }
     try rep.finish()
   }
+
+  static let workload = "W9 MF"
 }

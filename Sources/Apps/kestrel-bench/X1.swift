@@ -5,14 +5,12 @@ import Engine
 
 /// X1: EfficientNet-Lite0 inference on the shipped weights: batch-1 latency (median of 7 after 3 warm-ups) and
 /// batch-32 throughput (5 after 1), random N(0, 1) inputs, as ../shared/bench/reference/x1_efficientnet_lite0.py.
-struct X1: ParsableCommand {
+struct X1: Workload {
   static let configuration = CommandConfiguration(
     abstract: "X1: EfficientNet-Lite0 batch-1 latency and batch-32 img/s.")
   @OptionGroup var options: BenchOptions
 
-  func run() throws {
-    options.apply()
-    let rep = Reporter("X1 EfficientNet-Lite0", options)
+  func measure(_ rep: Reporter) throws {
     let net = try loadClassifier("efficientnet-lite0", assets: assetsDirectory()).network
     net.eval()
     var rng = PRNG(seed: 0)
@@ -24,4 +22,6 @@ struct X1: ParsableCommand {
     rep.add("kestrel", "batch-32 images/s", "img/s", work: 32, times: many)
     try rep.finish()
   }
+
+  static let workload = "X1 EfficientNet-Lite0"
 }

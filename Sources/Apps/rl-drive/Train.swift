@@ -275,9 +275,7 @@ struct EvalRL: ParsableCommand {
 
 /// rl-drive's defaults for the shared training flags.
 enum RLTraining: TrainingDefaults {
-  static let learningRateHelp = "1e-3 for DQN, 3e-4 for PPO"
-  static let batchSize = 64
-  static let outHelp = "<env>-dqn.safetensors or <env>-ppo.safetensors"
-  static let evalEvery = 5000
-  static let evalUnit = "steps"
+  static let values = TrainingDefaultValues(
+    learningRate: "1e-3 for DQN, 3e-4 for PPO", batchSize: 64, out: "<env>-dqn.safetensors or <env>-ppo.safetensors",
+    evalEvery: (5000, "steps"))
 }

@@ -155,9 +155,7 @@ struct Train: ParsableCommand {
 
 /// textgen's defaults for the shared training flags.
 enum TextgenTraining: TrainingDefaults {
-  static let learningRateHelp = "1e-3 for gpt, 2e-3 for lstm/gru/rnn"
-  static let batchSize = 32
-  static let outHelp = "textgen.safetensors"
-  static let evalEvery = 250
-  static let evalUnit = "steps"
+  static let values = TrainingDefaultValues(
+    learningRate: "1e-3 for gpt, 2e-3 for lstm/gru/rnn", batchSize: 32, out: "textgen.safetensors",
+    evalEvery: (250, "steps"))
 }

@@ -186,9 +186,6 @@ struct Train: ParsableCommand {
 
 /// translate's defaults for the shared training flags.
 enum TranslateTraining: TrainingDefaults {
-  static let learningRateHelp = "1e-3"
-  static let batchSize = 64
-  static let outHelp = "translate.safetensors"
-  static let evalEvery = 500
-  static let evalUnit = "steps"
+  static let values = TrainingDefaultValues(
+    learningRate: "1e-3", batchSize: 64, out: "translate.safetensors", evalEvery: (500, "steps"))
 }

@@ -102,8 +102,10 @@ public func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: In
   return s
 }
 
-/// Softmax of `p[0..<n]` in place (n ≥ 1): p ← e^(p − max) / Σ e^(p − max).
-@inline(__always) func softmaxRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) {
+/// Softmax of `p[0..<n]` in place (n ≥ 1): p ← e^(p − max) / Σ e^(p − max). Returns the max and the sum, so
+/// callers get log Σ e^p = max + log sum. The one row-softmax kernel: softmax, logSoftmax, cross-entropy, attention.
+@discardableResult
+@inline(__always) func softmaxRow(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> (max: Float, sum: Float) {
   let mx = rowMax(p, n)
   let shift = Float8(repeating: mx)
   var acc = Float8()
@@ -131,6 +133,7 @@ public func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: In
     p[j] *= inv[0]
     j &+= 1
   }
+  return (mx, sum)
 }
 
 /// Σ p[j] over j < n.

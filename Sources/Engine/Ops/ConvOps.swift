@@ -43,47 +43,6 @@ public enum ConvPadding: Sendable, Equatable {
   }
 }
 
-/// Runs `body(n, scratch)` for every image n, splitting images across threads; each thread gets its own
-/// scratch buffer of `scratchCount` floats.
-private func forEachImage(_ count: Int, scratchCount: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-  Parallel.forChunks(count, minPerThread: 1) { range in
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(scratchCount, 1))
-    defer { scratch.deallocate() }
-    for n in range { body(n, scratch) }
-  }
-}
-
-/// Adds per-thread partial weight gradients: each chunk of images accumulates into its own buffer.
-private func accumulateWeightGrad(
-  images: Int, size: Int, scratchCount: Int, into dw: UnsafeMutablePointer<Float>,
-  _ body: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
-) {
-  let lock = SpinLock()
-  Parallel.forChunks(images, minPerThread: 1) { range in
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(scratchCount, 1))
-    let part = UnsafeMutablePointer<Float>.allocate(capacity: size)
-    part.initialize(repeating: 0, count: size)
-    defer {
-      scratch.deallocate()
-      part.deallocate()
-    }
-    for n in range { body(n, scratch, part) }
-    lock.withLock { for i in 0..<size { dw[i] += part[i] } }
-  }
-}
-
-/// Adds bias[c] to every position of channel c of one image (C, S).
-@inline(__always)
-func addChannelBias(
-  _ image: UnsafeMutablePointer<Float>, _ bias: UnsafeMutablePointer<Float>, channels: Int, spatial: Int
-) {
-  for c in 0..<channels {
-    let row = image + c &* spatial
-    let b = bias[c]
-    for j in 0..<spatial { row[j] += b }
-  }
-}
-
 extension Tensor {
   /// Convolution of (N, C, H, W) with `weight` (O, C/G, KH, KW) and optional `bias` (O) → (N, O, OH, OW).
   public func conv2d(
@@ -110,63 +69,34 @@ extension Tensor {
     if groups == c && o == c && cg == 1 {
       return depthwiseConv2d(weight, bias: bias, geometry: geo, inputs: inputs)
     }
-    let x = contiguous()
-    let wt = weight.contiguous()
+    let (x, wt) = (contiguous(), weight.contiguous())
     let out = Tensor(uninitializedShape: [n, o, oh, ow])  // (N, O, OH, OW)
     let (px, pw, po) = (x.ptr, wt.ptr, out.ptr)
     let pb = bias?.contiguous().ptr
     let identity = geo.isIdentity
-    forEachImage(n, scratchCount: identity ? 0 : geo.colRows * geo.colCols) { i, col in
-      for gi in 0..<groups {
-        let xg = px + (i &* c &+ gi &* cg) &* h &* w  // (C/G, H, W)
-        if !identity { im2col(xg, geo, col) }
-        BLAS.gemm(
-          transA: false, transB: false, m: og, n: geo.colCols, k: geo.colRows,
-          a: pw + gi &* og &* geo.colRows, lda: geo.colRows, b: identity ? xg : col, ldb: geo.colCols,
-          c: po + (i &* o &+ gi &* og) &* geo.colCols, ldc: geo.colCols)
-      }
-      if let pb { addChannelBias(po + i &* o &* geo.colCols, pb, channels: o, spatial: geo.colCols) }
+    let image = { (i: Int, gi: Int) in px + (i &* c &+ gi &* cg) &* h &* w }  // x_g (C/G, H, W)
+    let output = { (i: Int, gi: Int) in po + (i &* o &+ gi &* og) &* geo.colCols }  // out_g (O/G, OH·OW)
+    // out_g = W_g @ im2col(x_g)
+    patchProduct(
+      n, groups: groups, geometry: geo, identity: identity, rows: og, weight: pw, patches: image, into: output
+    ) {
+      i in if let pb { addChannelBias(po + i &* o &* geo.colCols, pb, channels: o, spatial: geo.colCols) }
     }
-    return out.recording("conv2d", inputs) { [shape] g in
-      let gc = g.contiguous()  // (N, O, OH, OW)
-      let pg = gc.ptr
-      var dx: Tensor? = nil
-      if self.requiresGrad {
-        let d = Tensor(zeros: shape)
-        let pd = d.ptr
-        forEachImage(n, scratchCount: geo.colRows * geo.colCols) { i, col in
-          for gi in 0..<groups {
-            let dxg = pd + (i &* c &+ gi &* cg) &* h &* w
-            // dcol (C/G·KH·KW, OH·OW) = Wᵀ @ dOut
-            BLAS.gemm(
-              transA: true, transB: false, m: geo.colRows, n: geo.colCols, k: og,
-              a: pw + gi &* og &* geo.colRows, lda: geo.colRows, b: pg + (i &* o &+ gi &* og) &* geo.colCols,
-              ldb: geo.colCols, beta: 0, c: identity ? dxg : col, ldc: geo.colCols)
-            if !identity { col2im(col, geo, dxg) }
-          }
-        }
-        dx = d
-      }
-      var dw: Tensor? = nil
-      if weight.requiresGrad {
-        let d = Tensor(zeros: weight.shape)
-        accumulateWeightGrad(images: n, size: d.count, scratchCount: geo.colRows * geo.colCols, into: d.ptr) {
-          i, col, part in
-          for gi in 0..<groups {
-            let xg = px + (i &* c &+ gi &* cg) &* h &* w
-            if !identity { im2col(xg, geo, col) }
-            // dW (O/G, C/G·KH·KW) += dOut @ colᵀ
-            BLAS.gemm(
-              transA: false, transB: true, m: og, n: geo.colRows, k: geo.colCols,
-              a: pg + (i &* o &+ gi &* og) &* geo.colCols, lda: geo.colCols, b: identity ? xg : col,
-              ldb: geo.colCols, beta: 1, c: part + gi &* og &* geo.colRows, ldc: geo.colRows)
-          }
-        }
-        dw = d
-      }
-      var result: [Tensor?] = [dx, dw]
-      if let bias { result.append(bias.requiresGrad ? gc.sum(axes: [0, 2, 3]) : nil) }
-      return result
+    return out.recording("conv2d", inputs) { g in
+      self.convGradients(
+        g, weight: weight, bias: bias, gradOut: { pg in { i, gi in pg + (i &* o &+ gi &* og) &* geo.colCols } },
+        inputGrad: { gradOut, pd in
+          // dx_g = col2im(W_gᵀ @ dOut_g)
+          patchAdjoint(
+            n, groups: groups, geometry: geo, identity: identity, rows: og, weight: pw, input: gradOut,
+            into: { i, gi in pd + (i &* c &+ gi &* cg) &* h &* w })
+        },
+        weightGrad: { gradOut in
+          // dW_g (O/G, C/G·KH·KW) += dOut_g (O/G, OH·OW) @ im2col(x_g)ᵀ
+          convWeightGrad(
+            weight.shape, images: n, groups: groups, rows: og, geometry: geo, identity: identity, a: gradOut,
+            patches: image)
+        })
     }
   }
 
@@ -193,62 +123,52 @@ extension Tensor {
     let geo = ConvGeometry(
       c: og, h: oh, w: ow, kh: kh, kw: kw, oh: h, ow: w, sh: stride.0, sw: stride.1, dh: dilation.0, dw: dilation.1,
       pt: padding.0, pl: padding.1)
-    let x = contiguous()
-    let wt = weight.contiguous()
+    let (x, wt) = (contiguous(), weight.contiguous())
     let out = Tensor(zeros: [n, o, oh, ow])  // (N, O, OH, OW)
     let (px, pw, po) = (x.ptr, wt.ptr, out.ptr)
     let pb = bias?.contiguous().ptr
-    forEachImage(n, scratchCount: geo.colRows * geo.colCols) { i, col in
-      for gi in 0..<groups {
-        // col (O/G·KH·KW, H·W) = W_gᵀ @ x_g
-        BLAS.gemm(
-          transA: true, transB: false, m: geo.colRows, n: h * w, k: cg,
-          a: pw + gi &* cg &* geo.colRows, lda: geo.colRows, b: px + (i &* c &+ gi &* cg) &* h &* w, ldb: h * w,
-          c: col, ldc: h * w)
-        col2im(col, geo, po + (i &* o &+ gi &* og) &* oh &* ow)
-      }
-      if let pb { addChannelBias(po + i &* o &* oh &* ow, pb, channels: o, spatial: oh * ow) }
+    let image = { (i: Int, gi: Int) in px + (i &* c &+ gi &* cg) &* h &* w }  // x_g (C/G, H·W)
+    let output = { (i: Int, gi: Int) in po + (i &* o &+ gi &* og) &* oh &* ow }  // out_g (O/G, OH, OW)
+    // out_g = col2im(W_gᵀ @ x_g): conv2d's input gradient
+    patchAdjoint(n, groups: groups, geometry: geo, identity: false, rows: cg, weight: pw, input: image, into: output) {
+      i in if let pb { addChannelBias(po + i &* o &* oh &* ow, pb, channels: o, spatial: oh * ow) }
     }
     var inputs = [self, weight]
     if let bias { inputs.append(bias) }
-    return out.recording("conv_transpose2d", inputs) { [shape] g in
-      let gc = g.contiguous()
-      let pg = gc.ptr
-      var dx: Tensor? = nil
-      if self.requiresGrad {
-        let d = Tensor(uninitializedShape: shape)
-        let pd = d.ptr
-        forEachImage(n, scratchCount: geo.colRows * geo.colCols) { i, col in
-          for gi in 0..<groups {
-            im2col(pg + (i &* o &+ gi &* og) &* oh &* ow, geo, col)
-            // dx_g (C/G, H·W) = W_g @ im2col(dOut_g)
-            BLAS.gemm(
-              transA: false, transB: false, m: cg, n: h * w, k: geo.colRows,
-              a: pw + gi &* cg &* geo.colRows, lda: geo.colRows, b: col, ldb: h * w,
-              c: pd + (i &* c &+ gi &* cg) &* h &* w, ldc: h * w)
-          }
-        }
-        dx = d
-      }
-      var dw: Tensor? = nil
-      if weight.requiresGrad {
-        let d = Tensor(zeros: weight.shape)
-        accumulateWeightGrad(images: n, size: d.count, scratchCount: geo.colRows * geo.colCols, into: d.ptr) {
-          i, col, part in
-          for gi in 0..<groups {
-            im2col(pg + (i &* o &+ gi &* og) &* oh &* ow, geo, col)
-            // dW_g (C/G, O/G·KH·KW) += x_g @ im2col(dOut_g)ᵀ
-            BLAS.gemm(
-              transA: false, transB: true, m: cg, n: geo.colRows, k: h * w,
-              a: px + (i &* c &+ gi &* cg) &* h &* w, lda: h * w, b: col, ldb: h * w,
-              beta: 1, c: part + gi &* cg &* geo.colRows, ldc: geo.colRows)
-          }
-        }
-        dw = d
-      }
-      var result: [Tensor?] = [dx, dw]
-      if let bias { result.append(bias.requiresGrad ? gc.sum(axes: [0, 2, 3]) : nil) }
-      return result
+    return out.recording("conv_transpose2d", inputs) { g in
+      self.convGradients(
+        g, weight: weight, bias: bias, gradOut: { pg in { i, gi in pg + (i &* o &+ gi &* og) &* oh &* ow } },
+        inputGrad: { gradOut, pd in
+          // dx_g (C/G, H·W) = W_g @ im2col(dOut_g): conv2d's forward
+          patchProduct(
+            n, groups: groups, geometry: geo, identity: false, rows: cg, weight: pw, patches: gradOut,
+            into: { i, gi in pd + (i &* c &+ gi &* cg) &* h &* w })
+        },
+        weightGrad: { gradOut in
+          // dW_g (C/G, O/G·KH·KW) += x_g (C/G, H·W) @ im2col(dOut_g)ᵀ
+          convWeightGrad(
+            weight.shape, images: n, groups: groups, rows: cg, geometry: geo, identity: false, a: image,
+            patches: gradOut)
+        })
     }
+  }
+
+  /// The backward both convolutions share: dx (zeroed, then filled by `inputGrad` — the other convolution's
+  /// kernel), dW by the weight-gradient path, and db as dOut summed over batch and space.
+  fileprivate func convGradients(
+    _ g: Tensor, weight: Tensor, bias: Tensor?, gradOut: (UnsafeMutablePointer<Float>) -> GroupBlock,
+    inputGrad: (GroupBlock, UnsafeMutablePointer<Float>) -> Void, weightGrad: (GroupBlock) -> Tensor
+  ) -> [Tensor?] {
+    let gc = g.contiguous()  // (N, O, OH, OW)
+    let blocks = gradOut(gc.ptr)
+    var dx: Tensor? = nil
+    if requiresGrad {
+      let d = Tensor(zeros: shape)
+      inputGrad(blocks, d.ptr)
+      dx = d
+    }
+    var result: [Tensor?] = [dx, weight.requiresGrad ? weightGrad(blocks) : nil]
+    if let bias { result.append(bias.requiresGrad ? gc.sum(axes: [0, 2, 3]) : nil) }
+    return result
   }
 }

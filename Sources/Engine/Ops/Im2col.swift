@@ -26,59 +26,53 @@ struct ConvGeometry {
   }
 }
 
-/// Fills `col` (C·KH·KW, OH·OW) from the image `x` (C, H, W).
-func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ col: UnsafeMutablePointer<Float>) {
+/// The one patch walker: for every col row (c, ki, kj) and output row oh, calls `body` with the segment's offset in
+/// col, the offset in the image (C, H, W) of input column 0 of that segment (nil when the input row is padding),
+/// and the output columns whose input lies inside the image.
+@inline(__always)
+func walkPatches(_ g: ConvGeometry, _ body: (_ col: Int, _ image: Int?, _ valid: Range<Int>) -> Void) {
   let ohw = g.oh &* g.ow
   for c in 0..<g.c {
-    let xc = x + c &* g.h &* g.w
     for ki in 0..<g.kh {
       for kj in 0..<g.kw {
-        let row = col + ((c &* g.kh &+ ki) &* g.kw &+ kj) &* ohw
+        let row = ((c &* g.kh &+ ki) &* g.kw &+ kj) &* ohw
         let offW = kj &* g.dw
         let valid = g.validColumns(offW)
         for oh in 0..<g.oh {
           let ih = oh &* g.sh &- g.pt &+ ki &* g.dh
-          let dst = row + oh &* g.ow
-          if ih < 0 || ih >= g.h {
-            dst.update(repeating: 0, count: g.ow)
-            continue
-          }
-          let src = xc + (ih &* g.w &- g.pl &+ offW)
-          if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
-          if g.sw == 1 {
-            (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
-          } else {
-            for o in valid { dst[o] = src[o &* g.sw] }
-          }
-          if valid.upperBound < g.ow { (dst + valid.upperBound).update(repeating: 0, count: g.ow &- valid.upperBound) }
+          let inside = ih >= 0 && ih < g.h
+          body(row &+ oh &* g.ow, inside ? (c &* g.h &+ ih) &* g.w &- g.pl &+ offW : nil, valid)
         }
       }
     }
   }
 }
 
+/// Fills `col` (C·KH·KW, OH·OW) from the image `x` (C, H, W).
+func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ col: UnsafeMutablePointer<Float>) {
+  walkPatches(g) { at, image, valid in
+    let dst = col + at
+    guard let image else { return dst.update(repeating: 0, count: g.ow) }
+    let src = x + image
+    if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
+    if g.sw == 1 {
+      (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+    } else {
+      for o in valid { dst[o] = src[o &* g.sw] }
+    }
+    if valid.upperBound < g.ow { (dst + valid.upperBound).update(repeating: 0, count: g.ow &- valid.upperBound) }
+  }
+}
+
 /// Adds `col` (C·KH·KW, OH·OW) back into the image `x` (C, H, W): the adjoint of `im2col`.
 func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, _ x: UnsafeMutablePointer<Float>) {
-  let ohw = g.oh &* g.ow
-  for c in 0..<g.c {
-    let xc = x + c &* g.h &* g.w
-    for ki in 0..<g.kh {
-      for kj in 0..<g.kw {
-        let row = col + ((c &* g.kh &+ ki) &* g.kw &+ kj) &* ohw
-        let offW = kj &* g.dw
-        let valid = g.validColumns(offW)
-        for oh in 0..<g.oh {
-          let ih = oh &* g.sh &- g.pt &+ ki &* g.dh
-          if ih < 0 || ih >= g.h { continue }
-          let src = row + oh &* g.ow
-          let dst = xc + (ih &* g.w &- g.pl &+ offW)
-          if g.sw == 1 {
-            for o in valid { dst[o] += src[o] }
-          } else {
-            for o in valid { dst[o &* g.sw] += src[o] }
-          }
-        }
-      }
+  walkPatches(g) { at, image, valid in
+    guard let image else { return }
+    let (src, dst) = (col + at, x + image)
+    if g.sw == 1 {
+      for o in valid { dst[o] += src[o] }
+    } else {
+      for o in valid { dst[o &* g.sw] += src[o] }
     }
   }
 }

@@ -18,16 +18,8 @@ extension Tensor {
       let t = targets[i]
       let xi = x.ptr + i &* c
       let pi = probs.ptr + i &* c
-      var mx = -Float.infinity
-      for j in 0..<c { mx = Swift.max(mx, xi[j]) }
-      var s: Float = 0
-      for j in 0..<c {
-        let e = fexp(xi[j] - mx)
-        pi[j] = e
-        s += e
-      }
-      let inv = 1 / s
-      for j in 0..<c { pi[j] *= inv }
+      pi.update(from: xi, count: c)
+      let (mx, s) = softmaxRow(pi, c)  // (C) probabilities, kept for backward
       if t == ignoreIndex { continue }
       precondition(t >= 0 && t < c, "crossEntropy: target \(t) of sample \(i) is outside 0..<\(c)")
       let lse = mx + flog(s)

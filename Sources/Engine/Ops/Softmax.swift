@@ -14,32 +14,19 @@ extension Tensor {
     let (x, rows, c) = rowsAndCols("softmax", axis: a)
     let out = Tensor(uninitializedShape: shape)  // (R, C)
     for r in 0..<rows {
-      let xi = x.ptr + r &* c
       let yo = out.ptr + r &* c
-      var mx = -Float.infinity
-      for j in 0..<c { mx = Swift.max(mx, xi[j]) }
-      var s: Float = 0
-      for j in 0..<c {
-        let e = fexp(xi[j] - mx)
-        yo[j] = e
-        s += e
-      }
-      let inv = 1 / s
-      for j in 0..<c { yo[j] *= inv }
+      yo.update(from: x.ptr + r &* c, count: c)
+      softmaxRow(yo, c)
     }
     return out.recording("softmax", [self]) { g in
       // dx = y ⊙ (g − Σ g⊙y)
-      let gc = g.contiguous()
-      let dx = Tensor(uninitializedShape: out.shape)
-      for r in 0..<rows {
-        let y = out.ptr + r &* c
-        let gi = gc.ptr + r &* c
-        let d = dx.ptr + r &* c
-        var dot: Float = 0
-        for j in 0..<c { dot += gi[j] * y[j] }
-        for j in 0..<c { d[j] = y[j] * (gi[j] - dot) }
-      }
-      return [dx]
+      [
+        rowwiseBackward(out, g, rows: rows, cols: c) { y, gi, d in
+          var dot: Float = 0
+          for j in 0..<c { dot += gi[j] * y[j] }
+          for j in 0..<c { d[j] = y[j] * (gi[j] - dot) }
+        }
+      ]
     }
   }
 
@@ -50,26 +37,32 @@ extension Tensor {
     for r in 0..<rows {
       let xi = x.ptr + r &* c
       let yo = out.ptr + r &* c
-      var mx = -Float.infinity
-      for j in 0..<c { mx = Swift.max(mx, xi[j]) }
-      var s: Float = 0
-      for j in 0..<c { s += fexp(xi[j] - mx) }
+      yo.update(from: xi, count: c)
+      let (mx, s) = softmaxRow(yo, c)
       let lse = mx + flog(s)
       for j in 0..<c { yo[j] = xi[j] - lse }
     }
     return out.recording("log_softmax", [self]) { g in
       // dx = g − softmax ⊙ Σ g
-      let gc = g.contiguous()
-      let dx = Tensor(uninitializedShape: out.shape)
-      for r in 0..<rows {
-        let y = out.ptr + r &* c
-        let gi = gc.ptr + r &* c
-        let d = dx.ptr + r &* c
-        var s: Float = 0
-        for j in 0..<c { s += gi[j] }
-        for j in 0..<c { d[j] = gi[j] - fexp(y[j]) * s }
-      }
-      return [dx]
+      [
+        rowwiseBackward(out, g, rows: rows, cols: c) { y, gi, d in
+          var s: Float = 0
+          for j in 0..<c { s += gi[j] }
+          for j in 0..<c { d[j] = gi[j] - fexp(y[j]) * s }
+        }
+      ]
     }
   }
+}
+
+/// The gradient of a row-wise op from its output `y` (R, C) and upstream `g`: `body(y row, g row, dx row)` per row.
+@inline(__always)
+private func rowwiseBackward(
+  _ y: Tensor, _ g: Tensor, rows: Int, cols c: Int,
+  _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+) -> Tensor {
+  let gc = g.contiguous()
+  let dx = Tensor(uninitializedShape: y.shape)
+  for r in 0..<rows { body(y.ptr + r &* c, gc.ptr + r &* c, dx.ptr + r &* c) }
+  return dx
 }

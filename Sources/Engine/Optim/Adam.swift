@@ -4,34 +4,22 @@
 
 /// Adam, or AdamW with `decoupled: true` (decay applied to the weights, not added to the gradient).
 /// `decayMask` selects which parameters are decayed (default: all), e.g. only 2-d weights as nanoGPT does.
-public final class Adam: Optimizer {
-  public var learningRate: Float
+public final class Adam: OptimizerBase, Optimizer {
   public let beta1: Float
   public let beta2: Float
   public let eps: Float
-  public let weightDecay: Float
   public let decoupled: Bool
-  public let namedParameters: [(String, Tensor)]
-  public var stepCount = 0
   private let decays: [Bool]
-  private let m: StateSlots
-  private let v: StateSlots
 
   public init(
     _ parameters: [(String, Tensor)], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
     eps: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false,
     decayMask: (String, Tensor) -> Bool = { _, _ in true }
   ) {
-    self.namedParameters = parameters
-    self.learningRate = learningRate
-    self.beta1 = beta1
-    self.beta2 = beta2
-    self.eps = eps
-    self.weightDecay = weightDecay
-    self.decoupled = decoupled
+    (self.beta1, self.beta2, self.eps, self.decoupled) = (beta1, beta2, eps, decoupled)
     decays = parameters.map { decayMask($0.0, $0.1) }
-    m = StateSlots("exp_avg", like: parameters)
-    v = StateSlots("exp_avg_sq", like: parameters)
+    super.init(
+      parameters, learningRate: learningRate, weightDecay: weightDecay, slots: [("exp_avg", 0), ("exp_avg_sq", 0)])
   }
 
   public func step() {
@@ -45,21 +33,9 @@ public final class Adam: Optimizer {
     forEachParameter(namedParameters) { i, p, g, n in
       let wd = decays[i] ? weightDecay : 0
       adamUpdate(
-        p, g, m.buffers[i].ptr, v.buffers[i].ptr, n, beta1: b1, beta2: b2, eps: e, stepSize: stepSize,
+        p, g, slots[0].buffers[i].ptr, slots[1].buffers[i].ptr, n, beta1: b1, beta2: b2, eps: e, stepSize: stepSize,
         invSqrtBc2: invSqrtBc2, shrink: decoupled ? 1 - lr * wd : 1, l2: decoupled ? 0 : wd)
     }
-  }
-
-  public func stateTensors() -> [String: Tensor] {
-    var d: [String: Tensor] = [:]
-    m.export(namedParameters, into: &d)
-    v.export(namedParameters, into: &d)
-    return d
-  }
-
-  public func loadStateTensors(_ state: [String: Tensor]) throws {
-    try m.load(namedParameters, from: state)
-    try v.load(namedParameters, from: state)
   }
 }
 

@@ -22,6 +22,28 @@ extension Optimizer {
   public func zeroGrad() { for (_, p) in namedParameters { p.grad = nil } }
 }
 
+/// The storage every optimizer here shares (PyTorch's `Optimizer` base): the parameters, learning rate, weight
+/// decay, step count and the named per-parameter state slots that checkpoints save and restore.
+public class OptimizerBase {
+  public var learningRate: Float
+  public let weightDecay: Float
+  public let namedParameters: [(String, Tensor)]
+  public var stepCount = 0
+  /// The per-parameter state, one slot per kind (momentum, moments).
+  let slots: [StateSlots]
+
+  init(_ parameters: [(String, Tensor)], learningRate: Float, weightDecay: Float, slots: [(String, Float)]) {
+    (namedParameters, self.learningRate, self.weightDecay) = (parameters, learningRate, weightDecay)
+    self.slots = slots.map { StateSlots($0.0, like: parameters, fill: $0.1) }
+  }
+
+  /// Per-parameter state tensors, keyed `"<state>.<parameter>"`.
+  public func stateTensors() -> [String: Tensor] { slots.export(namedParameters) }
+
+  /// Restores state saved by `stateTensors()`; throws naming the first missing or mismatching tensor.
+  public func loadStateTensors(_ state: [String: Tensor]) throws { try slots.load(namedParameters, from: state) }
+}
+
 /// Named state buffers for one kind of per-parameter state (e.g. Adam's first moment).
 final class StateSlots {
   let name: String
@@ -44,6 +66,20 @@ final class StateSlots {
       }
       buffers[i].assign(t)
     }
+  }
+}
+
+extension Array where Element == StateSlots {
+  /// Every slot's buffers, keyed `"<state>.<parameter>"` (an optimizer's `stateTensors()`).
+  func export(_ params: [(String, Tensor)]) -> [String: Tensor] {
+    var dict: [String: Tensor] = [:]
+    for slot in self { slot.export(params, into: &dict) }
+    return dict
+  }
+
+  /// Restores every slot from `dict` (an optimizer's `loadStateTensors(_:)`).
+  func load(_ params: [(String, Tensor)], from dict: [String: Tensor]) throws {
+    for slot in self { try slot.load(params, from: dict) }
   }
 }
 

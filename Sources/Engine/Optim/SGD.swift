@@ -1,29 +1,20 @@
 /// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay (PyTorch's rule).
-public final class SGD: Optimizer {
-  public var learningRate: Float
+public final class SGD: OptimizerBase, Optimizer {
   public let momentum: Float
   public let nesterov: Bool
-  public let weightDecay: Float
-  public let namedParameters: [(String, Tensor)]
-  public var stepCount = 0
-  private let velocity: StateSlots
 
   public init(
     _ parameters: [(String, Tensor)], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
     weightDecay: Float = 0
   ) {
-    self.namedParameters = parameters
-    self.learningRate = learningRate
-    self.momentum = momentum
-    self.nesterov = nesterov
-    self.weightDecay = weightDecay
-    velocity = StateSlots("momentum_buffer", like: parameters)
+    (self.momentum, self.nesterov) = (momentum, nesterov)
+    super.init(parameters, learningRate: learningRate, weightDecay: weightDecay, slots: [("momentum_buffer", 0)])
   }
 
   public func step() {
     let (lr, mu, wd, first) = (learningRate, momentum, weightDecay, stepCount == 0)
     forEachParameter(namedParameters) { i, p, g, n in
-      let v = velocity.buffers[i].ptr
+      let v = slots[0].buffers[i].ptr
       for j in 0..<n {
         var d = g[j] + wd * p[j]
         if mu != 0 {
@@ -35,12 +26,4 @@ public final class SGD: Optimizer {
     }
     stepCount += 1
   }
-
-  public func stateTensors() -> [String: Tensor] {
-    var d: [String: Tensor] = [:]
-    velocity.export(namedParameters, into: &d)
-    return d
-  }
-
-  public func loadStateTensors(_ state: [String: Tensor]) throws { try velocity.load(namedParameters, from: state) }
 }

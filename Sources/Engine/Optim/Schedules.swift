@@ -26,9 +26,7 @@ public struct StepLR: LRSchedule {
   public let stepSize: Int
   public let gamma: Float
   public init(base: Float, stepSize: Int, gamma: Float = 0.1) {
-    self.base = base
-    self.stepSize = stepSize
-    self.gamma = gamma
+    (self.base, self.stepSize, self.gamma) = (base, stepSize, gamma)
   }
   public func learningRate(at step: Int) -> Float { base * powf(gamma, Float(step / Swift.max(stepSize, 1))) }
 }
@@ -39,9 +37,7 @@ public struct CosineLR: LRSchedule {
   public let totalSteps: Int
   public let minimum: Float
   public init(base: Float, totalSteps: Int, minimum: Float = 0) {
-    self.base = base
-    self.totalSteps = totalSteps
-    self.minimum = minimum
+    (self.base, self.totalSteps, self.minimum) = (base, totalSteps, minimum)
   }
   public func learningRate(at step: Int) -> Float {
     if step >= totalSteps { return minimum }
