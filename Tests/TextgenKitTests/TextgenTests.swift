@@ -77,8 +77,8 @@ final class TextgenTests: XCTestCase {
       Random.seed(5)
       let model = makeLanguageModel(tinyConfig(kind, text: text))
       var options = TextTrainOptions()
-      (options.batchSize, options.steps, options.learningRate, options.warmupSteps) = (8, 150, 1e-2, 10)
-      options.minLearningRate = 1e-3
+      options.batchSize = 8
+      options.schedule = WarmupCosineSettings(steps: 150, learningRate: 1e-2, minLearningRate: 1e-3, warmupSteps: 10)
       let trainer = TextTrainer(model, options: options)
       let tokens = model.config.vocabulary.encode(text).tokens
       var rng = PRNG(seed: 1)

@@ -142,7 +142,9 @@ final class TranslateTests: XCTestCase {
       raw.enumerated().map { SentencePair(source: $1.0, target: $1.1, reference: nil, line: $0 + 1) }, source: sc,
       target: tc, maxLength: 64)
     var o = TranslateTrainOptions()
-    (o.learningRate, o.warmupSteps, o.steps, o.labelSmoothing) = (3e-3, 10, 200, 0)
+    o.schedule = WarmupCosineSettings(
+      steps: 200, learningRate: 3e-3, minLearningRate: o.schedule.minLearningRate, warmupSteps: 10)
+    o.labelSmoothing = 0
     let trainer = TranslateTrainer(model, options: o)
     let first = validationLoss(model, data)
     for _ in 0..<200 { trainer.step(data.batch([0, 1])) }

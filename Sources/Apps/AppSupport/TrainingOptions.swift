@@ -61,12 +61,15 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   public var budgetSeconds: Double? { budget.flatMap(parseDuration) }
 
   /// A training run writing `out` (checked writable first), resuming when `--resume` is given, whose curve is
-  /// drawn as a line chart.
-  public func makeRun<Record: TrainingRecord>(_ record: Record.Type, out: String) throws -> TrainingRun<Record> {
+  /// drawn as a line chart; its checkpoints record the seed and `data` (where the training data came from).
+  public func makeRun<Record: TrainingRecord>(
+    _ record: Record.Type, out: String, data: String
+  ) throws -> TrainingRun<Record> {
     try checkWritable(out)
     let run: TrainingRun<Record>
     do { run = try TrainingRun<Record>(out: out, resume: resume) } catch { throw AppError("\(error)") }
     run.curveWriter = writeCurve
+    run.runMetadata = ["kestrel.seed": "\(seed)", "kestrel.data": data]
     run.log = { printLine($0) }
     return run
   }

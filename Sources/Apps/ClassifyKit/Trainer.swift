@@ -29,13 +29,6 @@ public struct ClassifyRecord: TrainingRecord {
   public var trainAccuracy: Double
   public var testAccuracy: Double
   public var seconds: Double
-
-  public var metricValues: [(String, Double)] {
-    [
-      ("epoch", Double(epoch)), ("train_loss", trainLoss), ("train_accuracy", trainAccuracy),
-      ("test_accuracy", testAccuracy), ("seconds", seconds),
-    ]
-  }
 }
 
 /// Accuracy and the confusion matrix (rows: true class) of `network` on `data`.

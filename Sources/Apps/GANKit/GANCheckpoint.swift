@@ -26,11 +26,6 @@ public struct GANEpochRecord: TrainingRecord {
   }
 }
 
-/// Resolves a shipped name or a checkpoint path to a file path.
-public func ganCheckpointPath(_ nameOrPath: String, assets: String) throws -> String {
-  try ModelRegistry.resolve(nameOrPath, app: "gan", assets: assets)
-}
-
 /// Saves both networks and the history atomically in one file; with `optimizers`, also both optimizers' state
 /// and the live generator beside its average (for resuming; about 4× larger). Without, the generator saved is
 /// the averaged one when the trainer keeps an average.
@@ -54,7 +49,8 @@ public func saveGAN(
 }
 
 /// A GAN checkpoint read back: both networks, the history and (for resuming) the optimizer state.
-public struct LoadedGAN {
+public struct LoadedGAN: RegisteredModel {
+  public static let app = "gan"
   public let pair: GANPair
   public let history: [GANEpochRecord]
   public let checkpoint: Checkpoint

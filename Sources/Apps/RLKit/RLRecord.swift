@@ -19,11 +19,4 @@ public struct RLRecord: TrainingRecord, Equatable {
       step, evalReturn, trainReturn, episodes, seconds
     )
   }
-
-  public var metricValues: [(String, Double)] {
-    [
-      ("step", Double(step)), ("eval_return", evalReturn ?? .nan), ("train_return", trainReturn ?? .nan),
-      ("episodes", Double(episodes)), ("seconds", seconds),
-    ]
-  }
 }

@@ -155,10 +155,7 @@ public struct Row {
 public final class Statement {
   let db: Database
   let stmt: OpaquePointer
-  init(db: Database, stmt: OpaquePointer) {
-    self.db = db
-    self.stmt = stmt
-  }
+  init(db: Database, stmt: OpaquePointer) { (self.db, self.stmt) = (db, stmt) }
   deinit { sqlite3_finalize(stmt) }
 
   /// Binds `args`, runs to completion, resets.

@@ -35,26 +35,30 @@ func fitBiases(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> V
   var bi = [Float](repeating: 0, count: data.itemCount)
   let mu = m.mean
   for epoch in 0..<max(m.config.epochs, 1) {
-    var sum = [Float](repeating: 0, count: data.itemCount)
-    var n = [Float](repeating: 0, count: data.itemCount)
-    for k in 0..<data.count {
-      let (u, i) = (Int(data.users[k]), Int(data.items[k]))
-      sum[i] += data.ratings[k] - mu - bu[u]
-      n[i] += 1
-    }
-    for i in 0..<data.itemCount { bi[i] = sum[i] / (m.config.itemBiasReg + n[i]) }
-    var su = [Float](repeating: 0, count: data.userCount)
-    var nu = [Float](repeating: 0, count: data.userCount)
-    for k in 0..<data.count {
-      let (u, i) = (Int(data.users[k]), Int(data.items[k]))
-      su[u] += data.ratings[k] - mu - bi[i]
-      nu[u] += 1
-    }
-    for u in 0..<data.userCount { bu[u] = su[u] / (m.config.userBiasReg + nu[u]) }
+    bi = biasStep(
+      data, by: data.items, count: data.itemCount, other: data.users, otherBias: bu, mean: mu, reg: m.config.itemBiasReg
+    )
+    bu = biasStep(
+      data, by: data.users, count: data.userCount, other: data.items, otherBias: bi, mean: mu, reg: m.config.userBiasReg
+    )
     progress(epoch + 1)
   }
   m.userBias = bu
   m.itemBias = bi
+}
+
+/// One closed-form bias update: b[key] = Σ (r − μ − b_other) / (reg + n) over the ratings of each key.
+private func biasStep(
+  _ data: RatingData, by keys: [Int32], count: Int, other: [Int32], otherBias: [Float], mean mu: Float, reg: Float
+) -> [Float] {
+  var sum = [Float](repeating: 0, count: count)
+  var n = [Float](repeating: 0, count: count)
+  for k in 0..<data.count {
+    let key = Int(keys[k])
+    sum[key] += data.ratings[k] - mu - otherBias[Int(other[k])]
+    n[key] += 1
+  }
+  return (0..<count).map { sum[$0] / (reg + n[$0]) }
 }
 
 /// Gaussian N(0, std²) factors for `rows` × k.
@@ -62,15 +66,20 @@ func randomFactors(_ rows: Int, _ k: Int, std: Float, _ rng: inout PRNG) -> [Flo
   (0..<(rows * k)).map { _ in rng.nextNormal() * std }
 }
 
+/// The SGD models' start: the seeded generator after drawing N(0, 0.1²) user then item factors, and zero biases.
+func initialFactors(
+  _ c: TrainConfig, _ data: RatingData
+) -> (PRNG, [Float], [Float], [Float], [Float]) {
+  var rng = PRNG(seed: c.seed)
+  let p = randomFactors(data.userCount, c.factors, std: 0.1, &rng)
+  let q = randomFactors(data.itemCount, c.factors, std: 0.1, &rng)
+  return (rng, p, q, [Float](repeating: 0, count: data.userCount), [Float](repeating: 0, count: data.itemCount))
+}
+
 /// Biased MF by SGD over shuffled ratings (Funk SVD; Surprise's SVD update rule).
 func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
-  let c = m.config
-  let k = c.factors
-  var rng = PRNG(seed: c.seed)
-  var p = randomFactors(data.userCount, k, std: 0.1, &rng)
-  var q = randomFactors(data.itemCount, k, std: 0.1, &rng)
-  var bu = [Float](repeating: 0, count: data.userCount)
-  var bi = [Float](repeating: 0, count: data.itemCount)
+  let (c, k) = (m.config, m.config.factors)
+  var (rng, p, q, bu, bi) = initialFactors(c, data)
   var order = Array(0..<data.count)
   let (mu, lr, reg) = (m.mean, c.learningRate, c.regularization)
   p.withUnsafeMutableBufferPointer { pb in
@@ -99,14 +108,9 @@ func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void
 /// once per user visit and the y_j receive the accumulated gradient after the user's ratings (the common
 /// per-user batching of Koren's update, which is O(|N(u)|) instead of O(|N(u)|²) per user).
 func fitSVDpp(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
-  let c = m.config
-  let k = c.factors
-  var rng = PRNG(seed: c.seed)
-  var p = randomFactors(data.userCount, k, std: 0.1, &rng)
-  var q = randomFactors(data.itemCount, k, std: 0.1, &rng)
+  let (c, k) = (m.config, m.config.factors)
+  var (rng, p, q, bu, bi) = initialFactors(c, data)
   var y = randomFactors(data.itemCount, k, std: 0.1, &rng)
-  var bu = [Float](repeating: 0, count: data.userCount)
-  var bi = [Float](repeating: 0, count: data.itemCount)
   let csr = data.byUser()
   var users = Array(0..<data.userCount)
   let (mu, lr, reg) = (m.mean, c.learningRate, c.regularization)

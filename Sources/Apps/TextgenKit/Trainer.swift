@@ -4,12 +4,8 @@ import Foundation
 /// Optimisation settings (nanoGPT's shakespeare_char defaults, scaled to a CPU).
 public struct TextTrainOptions: Codable, Sendable {
   public var batchSize = 32
-  /// Optimizer steps (the schedule's length; a --budget may stop earlier).
-  public var steps = 5000
-  public var learningRate: Float = 1e-3
-  /// Cosine decay floor.
-  public var minLearningRate: Float = 1e-4
-  public var warmupSteps = 100
+  /// Warm-up and cosine decay over the run's steps.
+  public var schedule = WarmupCosineSettings(steps: 5000, learningRate: 1e-3, minLearningRate: 1e-4, warmupSteps: 100)
   /// AdamW decoupled weight decay on 2-d weights (matrices and embeddings) only.
   public var weightDecay: Float = 0.1
   public var beta2: Float = 0.99
@@ -30,11 +26,9 @@ public final class TextTrainer {
     self.model = model
     self.options = options
     optimizer = AdamW(
-      model.namedParameters(), learningRate: options.learningRate, beta1: 0.9, beta2: options.beta2,
+      model.namedParameters(), learningRate: options.schedule.learningRate, beta1: 0.9, beta2: options.beta2,
       weightDecay: options.weightDecay, decayMask: { _, p in p.rank >= 2 })
-    schedule = WarmupLR(
-      warmupSteps: options.warmupSteps,
-      then: CosineLR(base: options.learningRate, totalSteps: options.steps, minimum: options.minLearningRate))
+    schedule = options.schedule.schedule
   }
 
   /// `batch` random windows of `steps + 1` tokens from `tokens`: inputs and next-token targets, row-major.

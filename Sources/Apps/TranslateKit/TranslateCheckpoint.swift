@@ -12,41 +12,25 @@ public struct TranslateEvalRecord: TrainingRecord {
   public var valBLEU: Double
   public var seconds: Double
 
-  public var metricValues: [(String, Double)] {
-    [
-      ("step", Double(step)), ("train_loss", trainLoss), ("val_loss", valLoss), ("val_bleu", valBLEU),
-      ("seconds", seconds),
-    ]
-  }
-
   public init(step: Int, trainLoss: Double, valLoss: Double, valBLEU: Double, seconds: Double) {
     (self.step, self.trainLoss, self.valLoss, self.valBLEU, self.seconds) = (step, trainLoss, valLoss, valBLEU, seconds)
   }
 }
 
-/// A translator read from a checkpoint: the network, both tokenizers (in its config) and its history.
-public struct LoadedTranslator {
+/// A translator read from a checkpoint: the network, both tokenizers (in its config) and the file it came from.
+public struct LoadedTranslator: RegisteredModel {
+  public static let app = "translate"
   public let model: Translator
-  public let checkpoint: Checkpoint
-  public let history: [TranslateEvalRecord]
-  public let path: String
+  public let file: TranslateCheckpoint
   public let sourceCodec: TokenCodec
   public let targetCodec: TokenCodec
 
-  /// Loads a shipped model by name or a `translate train` checkpoint by path; one-line errors otherwise.
-  public init(_ nameOrPath: String, assets: String) throws {
-    let path = try ModelRegistry.resolve(nameOrPath, app: "translate", assets: assets)
-    try self.init(try Checkpoint.load(from: path), path: path)
-  }
-
   /// Rebuilds the translator of a checkpoint already read from `path`.
   public init(_ ckpt: Checkpoint, path: String) throws {
-    let typed = try TranslateCheckpoint(ckpt, kind: "translate", path: path)
-    let model = Translator(typed.config)
-    try typed.restore(into: model)
-    (self.model, self.checkpoint, self.path, history) = (model, ckpt, path, typed.history)
-    sourceCodec = TokenCodec(typed.config.source)
-    targetCodec = TokenCodec(typed.config.target)
+    file = try TranslateCheckpoint(ckpt, kind: Self.app, path: path)
+    model = Translator(file.config)
+    try file.restore(into: model)
+    (sourceCodec, targetCodec) = (TokenCodec(file.config.source), TokenCodec(file.config.target))
   }
 }
 

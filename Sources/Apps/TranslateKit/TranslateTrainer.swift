@@ -7,11 +7,8 @@ import Foundation
 public struct TranslateTrainOptions: Codable, Sendable {
   /// Sentence pairs per batch (batches are formed from pairs of similar length, so padding stays small).
   public var batchSize = 64
-  /// Optimizer steps the schedule spans (a --budget may stop earlier).
-  public var steps = 4000
-  public var learningRate: Float = 1e-3
-  public var minLearningRate: Float = 3e-5
-  public var warmupSteps = 300
+  /// Warm-up and cosine decay over the run's steps.
+  public var schedule = WarmupCosineSettings(steps: 4000, learningRate: 1e-3, minLearningRate: 3e-5, warmupSteps: 300)
   public var labelSmoothing: Float = 0.1
   /// Global gradient-norm clipping (0: off).
   public var clip: Float = 1
@@ -74,10 +71,8 @@ public final class TranslateTrainer {
     self.model = model
     self.options = options
     optimizer = Adam(
-      model.namedParameters(), learningRate: options.learningRate, beta1: 0.9, beta2: 0.98, eps: 1e-9)
-    schedule = WarmupLR(
-      warmupSteps: options.warmupSteps,
-      then: CosineLR(base: options.learningRate, totalSteps: options.steps, minimum: options.minLearningRate))
+      model.namedParameters(), learningRate: options.schedule.learningRate, beta1: 0.9, beta2: 0.98, eps: 1e-9)
+    schedule = options.schedule.schedule
   }
 
   /// One optimizer step on `batch`; returns the mean (label-smoothed) cross-entropy per target token.

@@ -71,7 +71,8 @@ struct Train: ParsableCommand {
 
   /// Runs training with checkpoints, metrics and the curve; resumes from OUT.last when asked.
   func fit(_ network: any Layer, config: ClassifierConfig, set: LabelledImages, outPath: String) throws {
-    let run = try training.makeRun(ClassifyRecord.self, out: outPath)
+    let run = try training.makeRun(ClassifyRecord.self, out: outPath, data: data.dataset)
+    run.runMetadata["kestrel.data_hash"] = "\(set.train.count)+\(set.test.count)"
     let opt = makeOptimizer(network, options)
     if let resumed = run.resumed {
       do { try resumed.restore(into: network, optimizer: opt) } catch { throw AppError("\(run.lastPath): \(error)") }
@@ -81,16 +82,12 @@ struct Train: ParsableCommand {
     let plan = TrainingPlan(
       totalSteps: trainer.stepsPerEpoch * epochs, evalEvery: trainer.stepsPerEpoch * training.evalEvery,
       budget: training.budgetSeconds, unit: "img", periodName: "epoch")
-    let meta = [
-      "kestrel.seed": "\(training.seed)", "kestrel.dataset": data.dataset,
-      "kestrel.data_hash": "\(set.train.count)+\(set.test.count)",
-    ]
     try run.run(
       plan: plan, startStep: opt.stepCount, best: .highest, score: \.testAccuracy,
       curve: ("TRAIN LOSS AND TEST ACCURACY BY EPOCH", [("TRAIN LOSS", \.trainLoss), ("TEST ACC", \.testAccuracy)]),
       step: trainer.step, evaluate: trainer.evaluate,
-      save: { path, withOptimizer, history, runMeta in
-        var m = meta.merging(runMeta) { a, _ in a }
+      save: { path, withOptimizer, history, meta in
+        var m = meta
         m["kestrel.epoch"] = "\(history.last?.epoch ?? 0)"
         m["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
         try Checkpoint(model: network, optimizer: withOptimizer ? opt : nil, config: config, metadata: m).save(to: path)

@@ -30,7 +30,7 @@ struct ModelOptions: ParsableArguments {
   var model = "mnist"
 
   func load() throws -> LoadedGAN {
-    do { return try LoadedGAN(path: try ganCheckpointPath(model, assets: assetsDirectory())) } catch {
+    do { return try LoadedGAN(model, assets: assetsDirectory()) } catch {
       throw AppError("\(error)")
     }
   }

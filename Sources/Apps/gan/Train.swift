@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
 
     Random.seed(seed)
     let out = training.out ?? "gan.safetensors"
-    let run = try training.makeRun(GANEpochRecord.self, out: out)
+    let run = try training.makeRun(GANEpochRecord.self, out: out, data: data.dataset)
     let trainer: GANTrainer
     if let resumed = run.resumed {
       let saved: LoadedGAN
@@ -138,7 +138,6 @@ struct Train: ParsableCommand {
         return record
       },
       save: { path, withOptimizer, history, meta in
-        let meta = meta.merging(["kestrel.seed": "\(seed)", "kestrel.dataset": data.dataset]) { a, _ in a }
         try saveGAN(trainer, history: history, metadata: meta, optimizers: withOptimizer, to: path)
       },
       report: { r, _ in

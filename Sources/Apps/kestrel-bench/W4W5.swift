@@ -8,7 +8,8 @@ func syntheticVocabulary(_ n: Int) -> Vocabulary { Vocabulary(scalars: (0..<UInt
 /// Trainer options without schedule effects or clipping (the reference workloads use neither).
 func benchOptions(batch: Int, lr: Float, beta2: Float, weightDecay: Float) -> TextTrainOptions {
   var o = TextTrainOptions()
-  (o.batchSize, o.learningRate, o.minLearningRate, o.warmupSteps) = (batch, lr, lr, 0)
+  o.batchSize = batch
+  o.schedule = WarmupCosineSettings(steps: o.schedule.steps, learningRate: lr, minLearningRate: lr, warmupSteps: 0)
   (o.beta2, o.weightDecay, o.clip) = (beta2, weightDecay, 0)
   return o
 }
@@ -62,14 +63,10 @@ struct W4: Workload {
   @OptionGroup var options: BenchOptions
 
   func measure(_ rep: Reporter) throws {
-    var c = TextModelConfig()
-    (c.kind, c.layers, c.width, c.embedding, c.context, c.vocabulary) = (
-      .lstm, 2, 256, 128, 64, syntheticVocabulary(128)
-    )
-    let model = makeLanguageModel(c)
-    let trainer = TextTrainer(model, options: benchOptions(batch: 32, lr: 2e-3, beta2: 0.999, weightDecay: 0))
-    let train = timeTraining(trainer, batch: 32, steps: 64, batches: 16, stepsPerRep: 5, options: options)
-    rep.add("kestrel", "train tokens/s (32x64, fwd+bwd+Adam)", "tok/s", work: Double(5 * 2048), times: train)
+    // Embedding 128×128, 2-layer LSTM 256, Adam 2e-3 (β2 0.999), 5 steps of 32×64 per repetition
+    let model = timeTraining(
+      rep, options, "train tokens/s (32x64, fwd+bwd+Adam)", shape: (32, 64, 16, 5), adam: (2e-3, 0.999, 0)
+    ) { c in (c.kind, c.layers, c.width, c.embedding) = (.lstm, 2, 256, 128) }
     model.zeroGrad()  // as in W5: generation on a model without gradient buffers
     rep.add(
       "kestrel", "sampling chars/s (batch 1, 500 chars)", "char/s", work: 500,
@@ -87,13 +84,11 @@ struct W5: Workload {
   @OptionGroup var options: BenchOptions
 
   func measure(_ rep: Reporter) throws {
-    var c = TextModelConfig()
-    (c.kind, c.layers, c.width, c.heads, c.context, c.vocabulary) = (.gpt, 4, 128, 4, 128, syntheticVocabulary(128))
-    let model = makeLanguageModel(c)
-    rep.addValue("kestrel", "parameters", "", Double(model.parameterCount))
-    let trainer = TextTrainer(model, options: benchOptions(batch: 16, lr: 3e-4, beta2: 0.95, weightDecay: 0.1))
-    let train = timeTraining(trainer, batch: 16, steps: 128, batches: 8, stepsPerRep: 3, options: options)
-    rep.add("kestrel", "train tokens/s (16x128, fwd+bwd+AdamW)", "tok/s", work: Double(3 * 2048), times: train)
+    // 4 layers, 4 heads, 128 wide, AdamW 3e-4 (β2 0.95, wd 0.1), 3 steps of 16×128 per repetition
+    let model = timeTraining(
+      rep, options, "train tokens/s (16x128, fwd+bwd+AdamW)", shape: (16, 128, 8, 3), adam: (3e-4, 0.95, 0.1),
+      parameters: true
+    ) { c in (c.kind, c.layers, c.width, c.heads) = (.gpt, 4, 128, 4) }
     model.zeroGrad()  // generation as the app runs it: a model without gradient buffers
     rep.add(
       "kestrel", "generate (a) naive recompute, 500 tok", "tok/s", work: 500,
@@ -105,4 +100,27 @@ struct W5: Workload {
   }
 
   static let workload = "W5 char-GPT"
+}
+
+/// Builds a language model over the 128-character synthetic vocabulary (`configure` sets its layout, the
+/// context is `shape.steps`), times its training and adds the row `label` (and its parameter count first, with
+/// `parameters`). `shape`: batch, steps, pre-generated batches, steps per repetition; `adam`: lr, β2, weight
+/// decay. Returns the model for the generation timings.
+func timeTraining(
+  _ rep: Reporter, _ options: BenchOptions, _ label: String, shape: (batch: Int, steps: Int, batches: Int, perRep: Int),
+  adam: (lr: Float, beta2: Float, weightDecay: Float), parameters: Bool = false,
+  configure: (inout TextModelConfig) -> Void
+) -> any LanguageModel {
+  var c = TextModelConfig()
+  (c.vocabulary, c.context) = (syntheticVocabulary(128), shape.steps)
+  configure(&c)
+  let model = makeLanguageModel(c)
+  if parameters { rep.addValue("kestrel", "parameters", "", Double(model.parameterCount)) }
+  let trainer = TextTrainer(
+    model, options: benchOptions(batch: shape.batch, lr: adam.lr, beta2: adam.beta2, weightDecay: adam.weightDecay))
+  let times = timeTraining(
+    trainer, batch: shape.batch, steps: shape.steps, batches: shape.batches, stepsPerRep: shape.perRep,
+    options: options)
+  rep.add("kestrel", label, "tok/s", work: Double(shape.perRep * shape.batch * shape.steps), times: times)
+  return model
 }

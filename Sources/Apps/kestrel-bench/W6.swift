@@ -30,7 +30,9 @@ struct W6: Workload {
       (c.source, c.target) = (vocab, vocab)
       var o = TranslateTrainOptions()
       // Constant lr (cosine floor = peak, no warm-up), no smoothing or clipping, as the reference.
-      (o.learningRate, o.minLearningRate, o.warmupSteps, o.labelSmoothing, o.clip) = (1e-4, 1e-4, 0, 0, 0)
+      o.schedule = WarmupCosineSettings(
+        steps: o.schedule.steps, learningRate: 1e-4, minLearningRate: 1e-4, warmupSteps: 0)
+      (o.labelSmoothing, o.clip) = (0, 0)
       let trainer = TranslateTrainer(Translator(c), options: o)
       var it = 0
       let steps = 5

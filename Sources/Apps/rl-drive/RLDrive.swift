@@ -147,8 +147,7 @@ struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run", abstract: "Runs the shipped driving agent for one episode (the default command).")
   @OptionGroup var envOptions: EnvOptions
-  @Option(help: "Agent checkpoint (default: the shipped one for --env).") var model: String?
-  @Option(help: "Episode seed (track choice).") var seed: UInt64 = 0
+  @OptionGroup var agent: AgentOptions
   @Flag(help: "Show it in a window (SDL2); keys: space pause, +/- speed, r reset, arrows drive, q quit.")
   var render = false
   @Option(help: "Write the rendered frames as PNG into this folder (works without a display).") var record: String?
@@ -162,30 +161,30 @@ struct Run: ParsableCommand {
       return try watchGrid(try envOptions.gridworld(), record: record, episodes: episodes)
     }
     let env = envOptions.env
-    let path = model ?? assetsDirectory() + "/agents/\(env.rawValue)-dqn.safetensors"
+    let path = agent.checkpoint(for: env)
     let policy = try loadPolicy(path, env: env)
     switch env {
     case .cartpole:
       var e = CartPole()
-      var obs = e.reset(seed: seed)
+      var obs = e.reset(seed: agent.seed)
       var total = 0.0
       var done = false
       while !done {
         let r = e.step(policy.act(obs))
         (total, obs, done) = (total + r.reward, r.observation, r.terminated || r.truncated)
       }
-      printLine("CartPole episode (seed \(seed)): return \(Int(total)) of 500")
+      printLine("CartPole episode (seed \(agent.seed)): return \(Int(total)) of 500")
     default:
       if render || record != nil {
         return try watchTrack(
           policy: policy,
           env: TrackSet(
             tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural),
-          seed: seed,
+          seed: agent.seed,
           record: record, recordEvery: max(recordEvery, 1), maxFrames: frames)
       }
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
-      var obs = e.reset(seed: seed)
+      var obs = e.reset(seed: agent.seed)
       var total = 0.0
       var done = false
       while !done {
@@ -197,5 +196,16 @@ struct Run: ParsableCommand {
         "\(car.track.name): \(car.laps) laps in \(car.steps) steps (\(fixed(Double(car.steps) * car.config.dt, 1)) s), return \(fixed(total, 1))\(car.crashed ? ", crashed" : "")"
       )
     }
+  }
+}
+
+/// The agent to run and the seed its episodes start from, shared by `rl-drive` and `rl-drive eval`.
+struct AgentOptions: ParsableArguments {
+  @Option(help: "Agent checkpoint (default: the shipped one for --env).") var model: String?
+  @Option(help: "Seed of the (first) episode; on the track it also picks the track.") var seed: UInt64 = 0
+
+  /// The checkpoint to load for `env`.
+  func checkpoint(for env: EnvName) -> String {
+    model ?? assetsDirectory() + "/agents/\(env.rawValue)-dqn.safetensors"
   }
 }

@@ -60,7 +60,7 @@ struct TrainRL: ParsableCommand {
     let agent = DQNAgent(observations: env.observationSize, actions: env.actionCount, config: dqn)
     let cfg = RLCheckpointConfig(
       env: envOptions.env, dqn: dqn, observationSize: env.observationSize, actions: env.actionCount)
-    let run = try training.makeRun(RLRecord.self, out: outPath)
+    let run = try training.makeRun(RLRecord.self, out: outPath, data: envOptions.env.rawValue)
     var start = 0
     if let resumed = run.resumed {
       do { try resumed.restore(into: agent.online, optimizer: agent.optimizer) } catch {
@@ -140,7 +140,7 @@ struct TrainRL: ParsableCommand {
     let agent = trainer.agent
     let c = agent.config
     let outPath = training.out ?? "\(envOptions.env.rawValue)-ppo.safetensors"
-    let run = try training.makeRun(RLRecord.self, out: outPath)
+    let run = try training.makeRun(RLRecord.self, out: outPath, data: envOptions.env.rawValue)
     var start = 0
     if let resumed = run.resumed {
       do { try resumed.restore(into: agent.net, optimizer: agent.optimizer) } catch {
@@ -220,23 +220,21 @@ struct EvalRL: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "eval", abstract: "Evaluates an agent over many episodes.")
   @OptionGroup var envOptions: EnvOptions
-  @Option(help: "Agent checkpoint (default: the shipped one).") var model: String?
+  @OptionGroup var agent: AgentOptions
   @Option(help: "Episodes.") var episodes = 100
-  @Option(help: "Seed of the first episode.") var seed: UInt64 = 0
 
   func run() throws {
     guard envOptions.env != .gridworld else {
       throw AppError("evaluate gridworld agents with `rl-drive train --env gridworld`")
     }
-    let policy = try loadPolicy(
-      model ?? assetsDirectory() + "/agents/\(envOptions.env.rawValue)-dqn.safetensors", env: envOptions.env)
+    let policy = try loadPolicy(agent.checkpoint(for: envOptions.env), env: envOptions.env)
     var returns: [Double] = []
     var laps: [Int] = []
     var crashes = 0
     if envOptions.env == .cartpole {
       var e = CartPole()
       for k in 0..<episodes {
-        var obs = e.reset(seed: seed &+ UInt64(k))
+        var obs = e.reset(seed: agent.seed &+ UInt64(k))
         var total = 0.0
         var done = false
         while !done {
@@ -248,7 +246,7 @@ struct EvalRL: ParsableCommand {
     } else {
       var e = TrackSet(tracks: try envOptions.tracks(), procedural: envOptions.procedural || envOptions.onlyProcedural)
       for k in 0..<episodes {
-        var obs = e.reset(seed: seed &+ UInt64(k))
+        var obs = e.reset(seed: agent.seed &+ UInt64(k))
         var total = 0.0
         var done = false
         while !done {
@@ -263,7 +261,8 @@ struct EvalRL: ParsableCommand {
     let mean = returns.reduce(0, +) / Double(returns.count)
     let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
     printLine(
-      "\(envOptions.env.rawValue): \(episodes) episodes from seed \(seed): return \(fixed(mean, 1)) ± \(fixed(std, 1))")
+      "\(envOptions.env.rawValue): \(episodes) episodes from seed \(agent.seed): return \(fixed(mean, 1)) ± \(fixed(std, 1))"
+    )
     if !laps.isEmpty {
       let full = laps.filter { $0 >= 3 }.count
       printLine(

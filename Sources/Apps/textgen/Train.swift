@@ -70,14 +70,15 @@ struct Train: ParsableCommand {
       )
     }
     var options = TextTrainOptions()
-    (options.batchSize, options.steps, options.warmupSteps) = (training.batchSize, steps, warmup)
-    options.learningRate = training.lr ?? (model == .gpt ? 1e-3 : 2e-3)
-    options.minLearningRate = minLr ?? options.learningRate / 10
+    let peak = training.lr ?? (model == .gpt ? 1e-3 : 2e-3)
+    options.batchSize = training.batchSize
+    options.schedule = WarmupCosineSettings(
+      steps: steps, learningRate: peak, minLearningRate: minLr ?? peak / 10, warmupSteps: warmup)
     options.beta2 = beta2
     (options.weightDecay, options.clip, options.seed) = (weightDecay, clip, training.seed)
 
     Random.seed(training.seed)
-    let run = try training.makeRun(TextEvalRecord.self, out: training.out ?? "textgen.safetensors")
+    let run = try training.makeRun(TextEvalRecord.self, out: training.out ?? "textgen.safetensors", data: data)
     let trainer: TextTrainer
     if let resumed = run.resumed {
       // The loaded model already holds the saved weights; only the optimizer state is restored on top.
@@ -127,11 +128,7 @@ struct Train: ParsableCommand {
           step: p.step, trainLoss: p.trainLoss, valLoss: trainer.evaluate(corpus.validation, batches: evalBatches),
           seconds: p.seconds, tokens: p.step * tokensPerStep)
       },
-      save: { path, withOptimizer, history, meta in
-        let meta = meta.merging(["kestrel.seed": "\(training.seed)", "kestrel.data": data]) { a, _ in a }
-        try saveTextModel(
-          lm, optimizer: withOptimizer ? trainer.optimizer : nil, history: history, metadata: meta, to: path)
-      },
+      save: run.saving(lm, optimizer: trainer.optimizer, config: lm.config, kind: "textgen"),
       report: { r, best in
         printLine(
           "step \(r.step)/\(steps)  train \(fixed(r.trainLoss, 4))  val \(fixed(r.valLoss, 4)) (\(fixed(r.valLoss / log(2), 3)) bits/char)  \(formatDuration(r.seconds))\(best ? "  (best, saved)" : "")"

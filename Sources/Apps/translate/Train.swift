@@ -87,13 +87,12 @@ struct Train: ParsableCommand {
       "\(pairs): \(split.train.count) training, \(split.validation.count) validation, \(split.test.count) test pairs (\(split.description))"
     )
     Random.seed(training.seed)
-    let run = try training.makeRun(TranslateEvalRecord.self, out: training.out ?? "translate.safetensors")
+    let run = try training.makeRun(TranslateEvalRecord.self, out: training.out ?? "translate.safetensors", data: pairs)
     let trainer: TranslateTrainer
     var options = TranslateTrainOptions()
-    (options.batchSize, options.steps, options.learningRate, options.minLearningRate) = (batchSize, steps, lr, minLr)
-    (options.warmupSteps, options.labelSmoothing, options.clip, options.seed) = (
-      warmup, labelSmoothing, clip, training.seed
-    )
+    options.batchSize = batchSize
+    options.schedule = WarmupCosineSettings(steps: steps, learningRate: lr, minLearningRate: minLr, warmupSteps: warmup)
+    (options.labelSmoothing, options.clip, options.seed) = (labelSmoothing, clip, training.seed)
     if let resumed = run.resumed {
       let saved = try wrapped { try LoadedTranslator(resumed, path: run.lastPath) }
       trainer = TranslateTrainer(saved.model, options: options)
@@ -170,11 +169,7 @@ struct Train: ParsableCommand {
         return TranslateEvalRecord(
           step: p.step, trainLoss: p.trainLoss, valLoss: valLoss, valBLEU: bleu, seconds: p.seconds)
       },
-      save: { path, withOptimizer, history, meta in
-        let meta = meta.merging(["kestrel.seed": "\(training.seed)", "kestrel.data": pairs]) { a, _ in a }
-        try saveTranslator(
-          model, optimizer: withOptimizer ? trainer.optimizer : nil, history: history, metadata: meta, to: path)
-      },
+      save: run.saving(model, optimizer: trainer.optimizer, config: model.config, kind: "translate"),
       report: { r, best in
         printLine(
           "step \(r.step)/\(steps)  train \(fixed(r.trainLoss, 3))  val \(fixed(r.valLoss, 3))  val BLEU \(fixed(r.valBLEU, 2))  \(formatDuration(r.seconds))\(best ? "  (best, saved)" : "")"

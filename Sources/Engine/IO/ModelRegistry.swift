@@ -43,3 +43,19 @@ public enum ModelRegistry {
     return nameOrPath
   }
 }
+
+/// A model that loads from a shipped name or a checkpoint path: its app names its registry entries.
+public protocol RegisteredModel {
+  /// The app whose registry entries it loads.
+  static var app: String { get }
+  /// Rebuilds the model from a checkpoint already read from `path`.
+  init(_ checkpoint: Checkpoint, path: String) throws
+}
+
+extension RegisteredModel {
+  /// Loads a shipped model by name (from `assets`) or a checkpoint by path; one-line errors otherwise.
+  public init(_ nameOrPath: String, assets: String) throws {
+    let path = try ModelRegistry.resolve(nameOrPath, app: Self.app, assets: assets)
+    try self.init(try Checkpoint.load(from: path), path: path)
+  }
+}

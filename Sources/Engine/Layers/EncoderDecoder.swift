@@ -154,9 +154,7 @@ public final class TransformerEncoderLayer: Module {
   public init(width: Int, heads: Int, hidden: Int, dropout: Float, preNorm: Bool) {
     selfAttn = MultiHeadAttention(width: width, heads: heads)
     ff = FeedForward(width: width, hidden: hidden, dropout: dropout)
-    norm1 = LayerNorm(width)
-    norm2 = LayerNorm(width)
-    (self.preNorm, self.dropout) = (preNorm, dropout)
+    (norm1, norm2, self.preNorm, self.dropout) = (LayerNorm(width), LayerNorm(width), preNorm, dropout)
   }
 
   /// (B, S, C) → (B, S, C); `lengths` are the real (unpadded) source lengths.
@@ -183,9 +181,7 @@ public final class TransformerDecoderLayer: Module {
     selfAttn = MultiHeadAttention(width: width, heads: heads)
     crossAttn = MultiHeadAttention(width: width, heads: heads)
     ff = FeedForward(width: width, hidden: hidden, dropout: dropout)
-    norm1 = LayerNorm(width)
-    norm2 = LayerNorm(width)
-    norm3 = LayerNorm(width)
+    (norm1, norm2, norm3) = (LayerNorm(width), LayerNorm(width), LayerNorm(width))
     (self.preNorm, self.dropout) = (preNorm, dropout)
   }
 

@@ -22,9 +22,7 @@ public struct ConstantLR: LRSchedule {
 
 /// Multiplies the rate by `gamma` every `stepSize` steps.
 public struct StepLR: LRSchedule {
-  public let base: Float
-  public let stepSize: Int
-  public let gamma: Float
+  public let base: Float, stepSize: Int, gamma: Float
   public init(base: Float, stepSize: Int, gamma: Float = 0.1) {
     (self.base, self.stepSize, self.gamma) = (base, stepSize, gamma)
   }
@@ -33,9 +31,7 @@ public struct StepLR: LRSchedule {
 
 /// Cosine decay from `base` to `minimum` over `totalSteps`, then `minimum`.
 public struct CosineLR: LRSchedule {
-  public let base: Float
-  public let totalSteps: Int
-  public let minimum: Float
+  public let base: Float, totalSteps: Int, minimum: Float
   public init(base: Float, totalSteps: Int, minimum: Float = 0) {
     (self.base, self.totalSteps, self.minimum) = (base, totalSteps, minimum)
   }
@@ -98,4 +94,25 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     }
   }
   return norm
+}
+
+/// Settings of the schedule both sequence trainers use: linear warm-up, then cosine decay from `learningRate` to
+/// `minLearningRate` at `steps` (the run's length; a budget may stop earlier).
+public struct WarmupCosineSettings: Codable, Sendable, Equatable {
+  public var steps: Int
+  public var learningRate: Float
+  public var minLearningRate: Float
+  public var warmupSteps: Int
+
+  /// Settings.
+  public init(steps: Int, learningRate: Float, minLearningRate: Float, warmupSteps: Int) {
+    (self.steps, self.learningRate, self.minLearningRate, self.warmupSteps) = (
+      steps, learningRate, minLearningRate, warmupSteps
+    )
+  }
+
+  /// The schedule.
+  public var schedule: WarmupLR<CosineLR> {
+    WarmupLR(warmupSteps: warmupSteps, then: CosineLR(base: learningRate, totalSteps: steps, minimum: minLearningRate))
+  }
 }

@@ -6,6 +6,40 @@ public protocol TrainingRecord: Codable, Sendable {
   var metricValues: [(String, Double)] { get }
 }
 
+extension TrainingRecord {
+  /// Every stored number of the record (Int, Float, Double; an absent optional as NaN) under its snake_case name
+  /// (`trainLoss` → `train_loss`, `valBLEU` → `val_bleu`), in declaration order.
+  public var metricValues: [(String, Double)] {
+    Mirror(reflecting: self).children.compactMap { child in
+      guard let label = child.label, let value = metricNumber(child.value) else { return nil }
+      return (snakeCase(label), value)
+    }
+  }
+}
+
+/// A record field as a metric value, when it is a number.
+private func metricNumber(_ value: Any) -> Double? {
+  switch value {
+  case let v as Int: return Double(v)
+  case let v as Double: return v
+  case let v as Float: return Double(v)
+  case let v as Double?: return v ?? .nan
+  default: return nil
+  }
+}
+
+/// `trainLoss` → `train_loss`: an underscore where a lower-case letter meets an upper-case one, all lower-cased.
+func snakeCase(_ name: String) -> String {
+  var out = ""
+  var previousLower = false
+  for ch in name {
+    if ch.isUppercase && previousLower { out.append("_") }
+    previousLower = ch.isLowercase || ch.isNumber
+    out += ch.lowercased()
+  }
+  return out
+}
+
 /// What one training step reports to the run.
 public struct TrainingStep {
   /// The step's training loss (a non-finite value stops the run: the divergence guard).
@@ -103,6 +137,8 @@ public final class TrainingRun<Record: TrainingRecord> {
     var s = line + "\n"
     s.withUTF8 { buf in _ = write(1, buf.baseAddress, buf.count) }
   }
+  /// Metadata every checkpoint of the run carries besides the step and time (seed, data source).
+  public var runMetadata: [String: String] = [:]
   private let priorSeconds: Double
 
   /// Starts a run writing `out`; with `resume`, reads `OUT.last.safetensors` and its history (a missing or
@@ -123,9 +159,9 @@ public final class TrainingRun<Record: TrainingRecord> {
     }
   }
 
-  /// Metadata every checkpoint of the run carries: the step and the training seconds so far.
+  /// Metadata every checkpoint of the run carries: `runMetadata`, the step and the training seconds so far.
   public func metadata(step: Int, seconds: Double) -> [String: String] {
-    ["kestrel.step": "\(step)", "kestrel.train_seconds": "\(seconds)"]
+    runMetadata.merging(["kestrel.step": "\(step)", "kestrel.train_seconds": "\(seconds)"]) { _, b in b }
   }
 
   /// Runs steps `startStep..<plan.totalSteps` (or until the budget). After every `plan.evalEvery` steps, the last
@@ -256,4 +292,19 @@ private struct Progress {
   }
 
   private func formatLoss(_ x: Double) -> String { "\((x * 1000).rounded() / 1000)" }
+}
+
+extension TrainingRun {
+  /// The `save` closure for a model kept as a `TypedCheckpoint` of `kind`: the last checkpoint carries the
+  /// optimizer's state, the best one only the weights.
+  public func saving<Config: Codable>(
+    _ model: Module, optimizer: Optimizer, config: Config, kind: String
+  ) -> (String, Bool, [Record], [String: String]) throws -> Void {
+    { path, withOptimizer, history, meta in
+      try TypedCheckpoint<Config, Record>.make(
+        model, optimizer: withOptimizer ? optimizer : nil, config: config, kind: kind, history: history,
+        metadata: meta
+      ).save(to: path)
+    }
+  }
 }
