@@ -83,7 +83,7 @@ final class GANCLITests: XCTestCase {
       (["sample", "--out", "/nonexistent-dir/x.png"], "folder '/nonexistent-dir' does not exist"),
       (["interpolate", "--steps", "1"], "--steps must be between 2 and 200"),
       (["train", "--dataset", "folder:\(dir)/none", "--out", dir + "/x.safetensors"], "none"),
-      (["train", "--dataset", "cifar"], "--dataset must be mnist, fashion-mnist or folder:PATH"),
+      (["train", "--dataset", "cifar"], "--dataset must be mnist, fashion-mnist, cifar10 or folder:PATH"),
     ]
     for (args, expected) in cases {
       let r = try gan(args)

@@ -64,52 +64,77 @@ extension Tensor {
         }
       }
     }
+    let geometry = AttentionGeometry(
+      b: b, h: h, tq: tq, tk: tk, d: d, dv: dv, kStride: kStride, vStride: vStride, scale: s, blocks: blocks,
+      causal: causal, perThread: perThread)
     return out.recording("attention", [self, keys, values]) { g in
-      // Re-derive the pointers from the tensors the closure keeps alive.
-      nonisolated(unsafe) let (pq, pk, pv, pp) = (q.ptr, k.ptr, v.ptr, probs.ptr)
-      let go = g.contiguous()
-      let dq = Tensor(uninitializedShape: [b, h, tq, d])
-      let dk = Tensor(uninitializedShape: [b, h, tk, d])
-      let dvT = Tensor(uninitializedShape: [b, h, tk, dv])
-      nonisolated(unsafe) let (pg, pdq, pdk, pdv) = (go.ptr, dq.ptr, dk.ptr, dvT.ptr)
-      Parallel.forChunks(b * h, minPerThread: perThread) { range in
-        let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
-        defer { dp.deallocate() }
-        for bh in range {
-          let p = pp + bh &* tq &* tk
-          let gi = pg + bh &* tq &* dv
-          let (qi, ki, vi) = (pq + bh &* tq &* d, pk + bh &* kStride, pv + bh &* vStride)
-          // The last block sees every key, so it initialises dV and dK (beta 0); earlier blocks add to them.
-          for (n, (i0, i1)) in blocks.enumerated().reversed() {
-            let (rows, kb) = (i1 &- i0, keysSeen(i1))
-            let beta: Float = n == blocks.count - 1 ? 0 : 1
-            let (pb, gb, db) = (p + i0 &* tk, gi + i0 &* dv, dp + i0 &* tk)
-            // dV (kb, Dv) += Pᵀ dO ; dP (rows, kb) = dO Vᵀ
-            BLAS.gemm(
-              transA: true, transB: false, m: kb, n: dv, k: rows, a: pb, lda: tk, b: gb, ldb: dv, beta: beta,
-              c: pdv + bh &* tk &* dv, ldc: dv)
-            BLAS.gemm(
-              transA: false, transB: true, m: rows, n: kb, k: dv, a: gb, lda: dv, b: vi, ldb: dv, c: db, ldc: tk)
-            // dS = P ⊙ (dP − Σ_j dP P), scaled by s for the logits' scale.
-            for i in 0..<rows {
-              let pr = pb + i &* tk
-              let dr = db + i &* tk
-              let dot = rowDot(dr, pr, kb)
-              for j in 0..<kb { dr[j] = pr[j] * (dr[j] - dot) * s }
-            }
-            // dQ (rows, D) = dS K ; dK (kb, D) += dSᵀ Q
-            BLAS.gemm(
-              transA: false, transB: false, m: rows, n: d, k: kb, a: db, lda: tk, b: ki, ldb: d,
-              c: pdq + (bh &* tq &+ i0) &* d, ldc: d)
-            BLAS.gemm(
-              transA: true, transB: false, m: kb, n: d, k: rows, a: db, lda: tk, b: qi + i0 &* d, ldb: d, beta: beta,
-              c: pdk + bh &* tk &* d, ldc: d)
-          }
-        }
-      }
-      return [dq, dk, dvT]
+      attentionBackward(g.contiguous(), q: q, k: k, v: v, probs: probs, geometry)
     }
   }
+}
+
+/// The sizes and blocking one attention call shares between its forward and backward passes.
+private struct AttentionGeometry {
+  let b, h, tq, tk, d, dv, kStride, vStride: Int
+  let scale: Float
+  /// Query row blocks [i0, i1).
+  let blocks: [(Int, Int)]
+  let causal: Bool
+  /// (batch, head) pairs per thread at least.
+  let perThread: Int
+  /// Keys the query rows before `end` can see.
+  func keysSeen(_ end: Int) -> Int { causal ? Swift.min(tk, tk - tq + end) : tk }
+}
+
+/// Attention's backward from the kept probabilities: dQ, dK, dV, block by block (the last block first, since it
+/// sees every key and so initialises dK and dV).
+private func attentionBackward(
+  _ go: Tensor, q: Tensor, k: Tensor, v: Tensor, probs: Tensor, _ geo: AttentionGeometry
+) -> [Tensor?] {
+  let (b, h, tq, tk, d, dv) = (geo.b, geo.h, geo.tq, geo.tk, geo.d, geo.dv)
+  let (kStride, vStride, s, blocks, perThread) = (geo.kStride, geo.vStride, geo.scale, geo.blocks, geo.perThread)
+  let keysSeen = geo.keysSeen
+  nonisolated(unsafe) let (pq, pk, pv, pp) = (q.ptr, k.ptr, v.ptr, probs.ptr)
+  let dq = Tensor(uninitializedShape: [b, h, tq, d])
+  let dk = Tensor(uninitializedShape: [b, h, tk, d])
+  let dvT = Tensor(uninitializedShape: [b, h, tk, dv])
+  nonisolated(unsafe) let (pg, pdq, pdk, pdv) = (go.ptr, dq.ptr, dk.ptr, dvT.ptr)
+  Parallel.forChunks(b * h, minPerThread: perThread) { range in
+    let dp = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+    defer { dp.deallocate() }
+    for bh in range {
+      let p = pp + bh &* tq &* tk
+      let gi = pg + bh &* tq &* dv
+      let (qi, ki, vi) = (pq + bh &* tq &* d, pk + bh &* kStride, pv + bh &* vStride)
+      // The last block sees every key, so it initialises dV and dK (beta 0); earlier blocks add to them.
+      for (n, (i0, i1)) in blocks.enumerated().reversed() {
+        let (rows, kb) = (i1 &- i0, keysSeen(i1))
+        let beta: Float = n == blocks.count - 1 ? 0 : 1
+        let (pb, gb, db) = (p + i0 &* tk, gi + i0 &* dv, dp + i0 &* tk)
+        // dV (kb, Dv) += Pᵀ dO ; dP (rows, kb) = dO Vᵀ
+        BLAS.gemm(
+          transA: true, transB: false, m: kb, n: dv, k: rows, a: pb, lda: tk, b: gb, ldb: dv, beta: beta,
+          c: pdv + bh &* tk &* dv, ldc: dv)
+        BLAS.gemm(
+          transA: false, transB: true, m: rows, n: kb, k: dv, a: gb, lda: dv, b: vi, ldb: dv, c: db, ldc: tk)
+        // dS = P ⊙ (dP − Σ_j dP P), scaled by s for the logits' scale.
+        for i in 0..<rows {
+          let pr = pb + i &* tk
+          let dr = db + i &* tk
+          let dot = rowDot(dr, pr, kb)
+          for j in 0..<kb { dr[j] = pr[j] * (dr[j] - dot) * s }
+        }
+        // dQ (rows, D) = dS K ; dK (kb, D) += dSᵀ Q
+        BLAS.gemm(
+          transA: false, transB: false, m: rows, n: d, k: kb, a: db, lda: tk, b: ki, ldb: d,
+          c: pdq + (bh &* tq &+ i0) &* d, ldc: d)
+        BLAS.gemm(
+          transA: true, transB: false, m: kb, n: d, k: rows, a: db, lda: tk, b: qi + i0 &* d, ldb: d, beta: beta,
+          c: pdk + bh &* tk &* d, ldc: d)
+      }
+    }
+  }
+  return [dq, dk, dvT]
 }
 
 /// `x` (B, H, T, D) as a pointer base and a stride between (batch, head) blocks, each block T rows of D

@@ -17,42 +17,11 @@ extension Tensor {
     precondition(runningMean.shape == [c] && runningVar.shape == [c], "batchNorm: running stats must be [\(c)]")
     precondition(!training || m > 1, "batchNorm: training needs more than one value per channel, got \(shape)")
     let x = contiguous()
-    let mean = [Float](unsafeUninitializedCapacity: c) { b, k in
-      k = c
-      for ch in 0..<c { b[ch] = 0 }
-    }
-    var meanV = mean
-    var invStd = [Float](repeating: 0, count: c)
     let px = x.ptr
-    if training {
-      for ch in 0..<c {
-        var sum: Double = 0
-        var sq: Double = 0
-        for i in 0..<n {
-          let p = px + (i &* c &+ ch) &* s
-          var a: Float = 0
-          var b: Float = 0
-          for j in 0..<s {
-            a += p[j]
-            b += p[j] * p[j]
-          }
-          sum += Double(a)
-          sq += Double(b)
-        }
-        let mu = sum / Double(m)
-        let variance = Swift.max(sq / Double(m) - mu * mu, 0)
-        meanV[ch] = Float(mu)
-        invStd[ch] = Float(1 / (variance + Double(eps)).squareRoot())
-        runningMean.ptr[ch] = (1 - momentum) * runningMean.ptr[ch] + momentum * Float(mu)
-        runningVar.ptr[ch] =
-          (1 - momentum) * runningVar.ptr[ch] + momentum * Float(variance * Double(m) / Double(m - 1))
-      }
-    } else {
-      for ch in 0..<c {
-        meanV[ch] = runningMean.ptr[ch]
-        invStd[ch] = 1 / (runningVar.ptr[ch] + eps).squareRoot()
-      }
-    }
+    let (meanV, invStd) =
+      training
+      ? batchStatistics(px, n: n, c: c, s: s, eps: eps, updating: (runningMean, runningVar), momentum: momentum)
+      : ((0..<c).map { runningMean.ptr[$0] }, (0..<c).map { 1 / (runningVar.ptr[$0] + eps).squareRoot() })
     let pw = weight?.contiguous().ptr
     let pb = bias?.contiguous().ptr
     let out = Tensor(uninitializedShape: shape)
@@ -71,48 +40,9 @@ extension Tensor {
     if let bias { inputs.append(bias) }
     return out.recording("batch_norm", inputs) { [shape] g in
       let gc = g.contiguous()
-      let pg = gc.ptr
-      var sumG = [Float](repeating: 0, count: c)
-      var sumGX = [Float](repeating: 0, count: c)  // Σ g·x̂
-      for i in 0..<n {
-        for ch in 0..<c {
-          let src = px + (i &* c &+ ch) &* s
-          let gs = pg + (i &* c &+ ch) &* s
-          let mu = meanV[ch]
-          let inv = invStd[ch]
-          var a: Float = 0
-          var b: Float = 0
-          for j in 0..<s {
-            a += gs[j]
-            b += gs[j] * (src[j] - mu) * inv
-          }
-          sumG[ch] += a
-          sumGX[ch] += b
-        }
-      }
-      var result: [Tensor?] = []
-      let dx = Tensor(uninitializedShape: shape)
-      for i in 0..<n {
-        for ch in 0..<c {
-          let src = px + (i &* c &+ ch) &* s
-          let gs = pg + (i &* c &+ ch) &* s
-          let d = dx.ptr + (i &* c &+ ch) &* s
-          let w = pw?[ch] ?? 1
-          let mu = meanV[ch]
-          let inv = invStd[ch]
-          if training {
-            // dx = w·inv/M · (M·g − Σg − x̂·Σ(g·x̂))
-            let k = w * inv / Float(m)
-            let a = sumG[ch]
-            let b = sumGX[ch]
-            for j in 0..<s { d[j] = k * (Float(m) * gs[j] - a - (src[j] - mu) * inv * b) }
-          } else {
-            let k = w * inv
-            for j in 0..<s { d[j] = k * gs[j] }
-          }
-        }
-      }
-      result.append(dx)
+      let (dx, sumG, sumGX) = batchNormBackward(
+        x: px, g: gc.ptr, shape: shape, mean: meanV, invStd: invStd, weight: pw, training: training)
+      var result: [Tensor?] = [dx]
       if let weight { result.append(weight.requiresGrad ? Tensor(sumGX, shape: [c]) : nil) }
       if let bias { result.append(bias.requiresGrad ? Tensor(sumG, shape: [c]) : nil) }
       return result
@@ -153,53 +83,145 @@ extension Tensor {
     if let bias { inputs.append(bias) }
     return out.recording("layer_norm", inputs) { [shape] g in
       let gc = g.contiguous()
-      let dx = Tensor(uninitializedShape: shape)
-      var dw = [Float](repeating: 0, count: d)
-      var db = [Float](repeating: 0, count: d)
-      nonisolated(unsafe) let (pg, pd, px, ps, pw) = (gc.ptr, dx.ptr, x.ptr, stats.ptr, wt.ptr)
-      let lock = SpinLock()
-      Parallel.forChunks(rows, minPerThread: rowsPerThread) { range in
-        // Per-chunk partial sums of dW and dB, added under the lock at the end.
-        let partial = Tensor(zeros: [2, d])
-        let (lw, lb) = (partial.ptr, partial.ptr + d)
-        for r in range {
-          let src = px + r &* d
-          let gs = pg + r &* d
-          let dd = pd + r &* d
-          let mu = ps[2 &* r]
-          let inv = ps[2 &* r &+ 1]
-          // a = Σ dx̂, b = Σ dx̂·x̂ (dx̂ = g·w); dW += g·x̂, dB += g
-          var a8 = Float8()
-          var b8 = Float8()
-          let (mu8, inv8) = (Float8(repeating: mu), Float8(repeating: inv))
-          for j in stride(from: 0, to: d, by: 8) {
-            let n = Swift.min(8, d &- j)
-            let g = (gs + j).load8(n)
-            let xh = ((src + j).load8(n) - mu8) * inv8
-            let dxh = g * (pw + j).load8(n)
-            a8 += dxh
-            b8 += dxh * xh  // tail lanes: g = 0, so dxh = 0
-            (lw + j).store8((lw + j).load8(n) + g * xh, n)
-            (lb + j).store8((lb + j).load8(n) + g, n)
-          }
-          let (a, b) = (a8.sum(), b8.sum())
-          let k = inv / Float(d)
-          for j in 0..<d {
-            let xh = (src[j] - mu) * inv
-            dd[j] = k * (Float(d) * gs[j] * pw[j] - a - xh * b)
-          }
-        }
-        lock.withLock {
-          for j in 0..<d {
-            dw[j] += lw[j]
-            db[j] += lb[j]
-          }
-        }
-      }
+      let (dx, dw, db) = layerNormBackward(
+        x: x, g: gc, stats: stats, weight: wt, shape: shape, rows: rows, d: d, rowsPerThread: rowsPerThread)
       var result: [Tensor?] = [dx]
       if let weight { result.append(weight.requiresGrad ? Tensor(dw, shape: [d]) : nil) }
       if let bias { result.append(bias.requiresGrad ? Tensor(db, shape: [d]) : nil) }
       return result
     }
   }
+}
+
+/// Batch statistics per channel of (N, C, S) at `px`: mean and 1/√(var + ε) (biased variance, accumulated in
+/// Double per channel); updates the running statistics (unbiased variance) with `momentum`.
+private func batchStatistics(
+  _ px: UnsafeMutablePointer<Float>, n: Int, c: Int, s: Int, eps: Float,
+  updating running: (mean: Tensor, variance: Tensor),
+  momentum: Float
+) -> ([Float], [Float]) {
+  let m = n * s
+  var meanV = [Float](repeating: 0, count: c)
+  var invStd = [Float](repeating: 0, count: c)
+  for ch in 0..<c {
+    var sum: Double = 0
+    var sq: Double = 0
+    for i in 0..<n {
+      let p = px + (i &* c &+ ch) &* s
+      var a: Float = 0
+      var b: Float = 0
+      for j in 0..<s {
+        a += p[j]
+        b += p[j] * p[j]
+      }
+      sum += Double(a)
+      sq += Double(b)
+    }
+    let mu = sum / Double(m)
+    let variance = Swift.max(sq / Double(m) - mu * mu, 0)
+    meanV[ch] = Float(mu)
+    invStd[ch] = Float(1 / (variance + Double(eps)).squareRoot())
+    running.mean.ptr[ch] = (1 - momentum) * running.mean.ptr[ch] + momentum * Float(mu)
+    running.variance.ptr[ch] =
+      (1 - momentum) * running.variance.ptr[ch] + momentum * Float(variance * Double(m) / Double(m - 1))
+  }
+  return (meanV, invStd)
+}
+
+/// Batch norm's backward: dx, Σg and Σ g·x̂ per channel (the bias and weight gradients).
+private func batchNormBackward(
+  x px: UnsafeMutablePointer<Float>, g pg: UnsafeMutablePointer<Float>, shape: [Int], mean meanV: [Float],
+  invStd: [Float], weight pw: UnsafeMutablePointer<Float>?, training: Bool
+) -> (Tensor, [Float], [Float]) {
+  let (n, c) = (shape[0], shape[1])
+  let s = shape.count == 4 ? shape[2] * shape[3] : 1
+  let m = n * s
+  var sumG = [Float](repeating: 0, count: c)
+  var sumGX = [Float](repeating: 0, count: c)  // Σ g·x̂
+  for i in 0..<n {
+    for ch in 0..<c {
+      let src = px + (i &* c &+ ch) &* s
+      let gs = pg + (i &* c &+ ch) &* s
+      let (mu, inv) = (meanV[ch], invStd[ch])
+      var a: Float = 0
+      var b: Float = 0
+      for j in 0..<s {
+        a += gs[j]
+        b += gs[j] * (src[j] - mu) * inv
+      }
+      sumG[ch] += a
+      sumGX[ch] += b
+    }
+  }
+  let dx = Tensor(uninitializedShape: shape)
+  for i in 0..<n {
+    for ch in 0..<c {
+      let src = px + (i &* c &+ ch) &* s
+      let gs = pg + (i &* c &+ ch) &* s
+      let d = dx.ptr + (i &* c &+ ch) &* s
+      let w = pw?[ch] ?? 1
+      let (mu, inv) = (meanV[ch], invStd[ch])
+      if training {
+        // dx = w·inv/M · (M·g − Σg − x̂·Σ(g·x̂))
+        let k = w * inv / Float(m)
+        let (a, b) = (sumG[ch], sumGX[ch])
+        for j in 0..<s { d[j] = k * (Float(m) * gs[j] - a - (src[j] - mu) * inv * b) }
+      } else {
+        let k = w * inv
+        for j in 0..<s { d[j] = k * gs[j] }
+      }
+    }
+  }
+  return (dx, sumG, sumGX)
+}
+
+/// Layer norm's backward over (R, D) from the saved (mean, 1/std) per row: dx, dW and dB, rows split across
+/// threads with per-chunk partial sums of dW and dB.
+private func layerNormBackward(
+  x: Tensor, g gc: Tensor, stats: Tensor, weight wt: Tensor, shape: [Int], rows: Int, d: Int, rowsPerThread: Int
+) -> (Tensor, [Float], [Float]) {
+  let dx = Tensor(uninitializedShape: shape)
+  var dw = [Float](repeating: 0, count: d)
+  var db = [Float](repeating: 0, count: d)
+  nonisolated(unsafe) let (pg, pd, px, ps, pw) = (gc.ptr, dx.ptr, x.ptr, stats.ptr, wt.ptr)
+  let lock = SpinLock()
+  Parallel.forChunks(rows, minPerThread: rowsPerThread) { range in
+    // Per-chunk partial sums of dW and dB, added under the lock at the end.
+    let partial = Tensor(zeros: [2, d])
+    let (lw, lb) = (partial.ptr, partial.ptr + d)
+    for r in range {
+      let src = px + r &* d
+      let gs = pg + r &* d
+      let dd = pd + r &* d
+      let mu = ps[2 &* r]
+      let inv = ps[2 &* r &+ 1]
+      // a = Σ dx̂, b = Σ dx̂·x̂ (dx̂ = g·w); dW += g·x̂, dB += g
+      var a8 = Float8()
+      var b8 = Float8()
+      let (mu8, inv8) = (Float8(repeating: mu), Float8(repeating: inv))
+      for j in stride(from: 0, to: d, by: 8) {
+        let n = Swift.min(8, d &- j)
+        let g = (gs + j).load8(n)
+        let xh = ((src + j).load8(n) - mu8) * inv8
+        let dxh = g * (pw + j).load8(n)
+        a8 += dxh
+        b8 += dxh * xh  // tail lanes: g = 0, so dxh = 0
+        (lw + j).store8((lw + j).load8(n) + g * xh, n)
+        (lb + j).store8((lb + j).load8(n) + g, n)
+      }
+      let (a, b) = (a8.sum(), b8.sum())
+      let k = inv / Float(d)
+      for j in 0..<d {
+        let xh = (src[j] - mu) * inv
+        dd[j] = k * (Float(d) * gs[j] * pw[j] - a - xh * b)
+      }
+    }
+    lock.withLock {
+      for j in 0..<d {
+        dw[j] += lw[j]
+        db[j] += lb[j]
+      }
+    }
+  }
+  return (dx, dw, db)
 }
