@@ -52,8 +52,10 @@ demo: release
 	@echo "== Benchmark tool (make bench runs it beside PyTorch):"
 	$(RELEASE_BIN)/kestrel-bench --help | head -n 12
 
+# Engine and Datasets are libraries: every public declaration is documented (.swift-format-public-docs).
 lint: deps
 	$(SWIFT) format lint --strict --recursive --configuration .swift-format Package.swift Sources Tests
+	$(SWIFT) format lint --strict --recursive --configuration .swift-format-public-docs Sources/Engine Sources/Datasets
 
 format:
 	$(SWIFT) format --in-place --recursive --configuration .swift-format Package.swift Sources Tests

@@ -2,7 +2,9 @@ import Engine
 
 /// One line of a text file with its 1-based number.
 public struct NumberedLine: Sendable {
+  /// 1-based line number.
   public let number: Int
+  /// The line without its end-of-line.
   public let text: String
 }
 
@@ -37,7 +39,9 @@ public func lines(_ path: String, latin1: Bool = false) throws -> [NumberedLine]
 
 /// A parsed CSV record with the line it started on.
 public struct CSVRow {
+  /// 1-based line number.
   public let line: Int
+  /// The fields.
   public let fields: [String]
 }
 

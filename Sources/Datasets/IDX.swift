@@ -3,7 +3,9 @@ import Engine
 
 /// An array from an IDX file (the MNIST format): unsigned bytes with a shape.
 public struct IDXArray: Sendable {
+  /// Dimensions, outermost first.
   public let shape: [Int]
+  /// The values, row-major.
   public let bytes: [UInt8]
 
   /// Reads an IDX file of unsigned bytes (type 0x08), gzip-compressed or not.

@@ -2,12 +2,18 @@ import Engine
 
 /// A labelled image dataset in memory: inputs (N, C, S, S) in [0, 1] and integer labels.
 public struct LabelledImages {
+  /// Training images (N, C, S, S) and labels.
   public var train: TensorDataset
+  /// Test images and labels.
   public var test: TensorDataset
+  /// Class names, in label order.
   public var labels: [String]
+  /// Channels (1 gray, 3 RGB).
   public var channels: Int
+  /// Image side.
   public var size: Int
 
+  /// A dataset.
   public init(train: TensorDataset, test: TensorDataset, labels: [String], channels: Int, size: Int) {
     self.train = train
     self.test = test
@@ -19,6 +25,7 @@ public struct LabelledImages {
 
 /// Class names of the two IDX datasets.
 public let mnistLabels = (0...9).map { "\($0)" }
+/// Class names of Fashion-MNIST.
 public let fashionLabels = [
   "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ]

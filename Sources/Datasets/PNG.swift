@@ -3,11 +3,16 @@ import Engine
 
 /// An 8-bit image: `channels` interleaved samples per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), row-major.
 public struct Image: Sendable, Equatable {
+  /// Pixels per row.
   public var width: Int
+  /// Rows.
   public var height: Int
+  /// Samples per pixel.
   public var channels: Int
+  /// `height · width · channels` samples, row-major, interleaved.
   public var pixels: [UInt8]
 
+  /// An image; `pixels` must hold width × height × channels samples.
   public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
     precondition(
       pixels.count == width * height * channels, "Image: \(pixels.count) bytes for \(width)×\(height)×\(channels)")

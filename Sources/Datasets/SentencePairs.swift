@@ -3,13 +3,16 @@ import Foundation
 
 /// One source/target sentence pair with where it came from.
 public struct SentencePair: Sendable, Equatable {
+  /// The source sentence.
   public var source: String
+  /// The target sentence.
   public var target: String
   /// The third column when present (the Bible files' verse reference, e.g. "Genesis 1:1").
   public var reference: String?
   /// 1-based line number in the file.
   public var line: Int
 
+  /// A pair.
   public init(source: String, target: String, reference: String? = nil, line: Int = 0) {
     (self.source, self.target, self.reference, self.line) = (source, target, reference, line)
   }
@@ -17,9 +20,13 @@ public struct SentencePair: Sendable, Equatable {
 
 /// A line that could not be used, with the reason.
 public struct RejectedLine: Sendable, CustomStringConvertible {
+  /// The file.
   public var path: String
+  /// 1-based line number.
   public var line: Int
+  /// Why the line was skipped.
   public var reason: String
+  /// `path:line: reason`.
   public var description: String { "\(path):\(line): \(reason)" }
 }
 

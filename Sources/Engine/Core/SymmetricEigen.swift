@@ -8,6 +8,7 @@ public struct SymmetricEigen: Sendable {
   public let values: [Double]
   /// Eigenvectors as columns of an n×n row-major matrix, in the order of `values`.
   public let vectors: [Double]
+  /// The matrix order.
   public let n: Int
 
   /// Decomposes the symmetric n×n row-major matrix `a` (only its symmetric part is used).

@@ -3,12 +3,18 @@
 
 /// Batches of sample indices: every epoch a new seeded permutation (or the identity when not shuffling).
 public struct BatchSampler: Sendable {
+  /// Samples in the dataset.
   public let count: Int
+  /// Samples per batch.
   public let batchSize: Int
+  /// Shuffle each epoch (seeded by `seed` and the epoch).
   public let shuffle: Bool
+  /// Drop the last, smaller batch.
   public let dropLast: Bool
+  /// Seed of the shuffles.
   public let seed: UInt64
 
+  /// A sampler over `count` samples.
   public init(count: Int, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false, seed: UInt64 = 0) {
     precondition(batchSize > 0, "BatchSampler: batch size must be positive, got \(batchSize)")
     self.count = count
@@ -42,15 +48,19 @@ public struct BatchSampler: Sendable {
 
 /// Inputs (S, F…) with integer labels (S), batched by a `BatchSampler`.
 public struct TensorDataset {
+  /// Inputs (S, F…), contiguous.
   public let inputs: Tensor
+  /// Integer labels (S).
   public let labels: [Int]
 
+  /// A dataset; `inputs` has one row per label.
   public init(inputs: Tensor, labels: [Int]) {
     precondition(inputs.shape.first == labels.count, "TensorDataset: \(labels.count) labels for inputs \(inputs.shape)")
     self.inputs = inputs.contiguous()
     self.labels = labels
   }
 
+  /// Samples.
   public var count: Int { labels.count }
 
   /// The samples at `indices`: inputs (B, F…) and labels (B).

@@ -4,12 +4,16 @@
 
 /// An error reading or writing a file: names the file and what is wrong, in one line.
 public struct FileError: Error, CustomStringConvertible, Equatable {
+  /// The file.
   public let path: String
+  /// What is wrong with it.
   public let message: String
+  /// An error about `path`.
   public init(_ path: String, _ message: String) {
     self.path = path
     self.message = message
   }
+  /// `path: message`.
   public var description: String { "\(path): \(message)" }
 }
 

@@ -5,12 +5,15 @@
 /// at a time. When more than `window` positions are cached, the oldest are dropped (sliding window). The
 /// positions live in a buffer of twice the window, written in place; attention reads views of it.
 public final class KVCache {
+  /// Longest context kept.
   public let window: Int
   private var keyBuffer: Tensor?  // (B, H, 2·window, D)
   private var valueBuffer: Tensor?
   private var start = 0
+  /// Positions cached so far.
   public private(set) var count = 0
 
+  /// An empty cache holding up to `window` positions.
   public init(window: Int) { self.window = window }
 
   /// Appends the new positions' keys and values (B, H, Tn, D); returns everything cached, at most `window`.
@@ -56,11 +59,16 @@ public final class KVCache {
 
 /// Causal multi-head self-attention: one fused q/k/v projection, `heads` heads, an output projection.
 public final class CausalSelfAttention: Module {
+  /// Joint query/key/value projection (C → 3C).
   public let qkv: Linear
+  /// Output projection (C → C).
   public let proj: Linear
+  /// Attention heads.
   public let heads: Int
+  /// Dropout on the attention output (training only).
   public let dropout: Float
 
+  /// Causal self-attention of `width` channels in `heads` heads.
   public init(width: Int, heads: Int, bias: Bool = false, dropout: Float = 0) {
     precondition(width % heads == 0, "CausalSelfAttention: width \(width) is not divisible by \(heads) heads")
     qkv = Linear(width, 3 * width, bias: bias)
@@ -87,13 +95,20 @@ public final class CausalSelfAttention: Module {
 
 /// Pre-LayerNorm transformer block: x + attn(ln₁(x)), then + mlp(ln₂(x)) with a 4× GELU MLP.
 public final class TransformerBlock: Module {
+  /// Layer norm before attention.
   public let ln1: LayerNorm
+  /// Causal self-attention.
   public let attention: CausalSelfAttention
+  /// Layer norm before the MLP.
   public let ln2: LayerNorm
+  /// MLP up-projection (C → 4C).
   public let fc: Linear
+  /// MLP down-projection (4C → C).
   public let fcProj: Linear
+  /// Dropout on each residual branch (training only).
   public let dropout: Float
 
+  /// A pre-norm GPT block of `width` channels in `heads` heads.
   public init(width: Int, heads: Int, bias: Bool = false, dropout: Float = 0) {
     ln1 = LayerNorm(width, bias: bias)
     attention = CausalSelfAttention(width: width, heads: heads, bias: bias, dropout: dropout)

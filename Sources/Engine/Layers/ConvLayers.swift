@@ -1,12 +1,19 @@
 /// 2-d convolution layer: (N, C, H, W) → (N, O, OH, OW); weight (O, C/groups, K, K).
 public final class Conv2d: Module, Layer {
+  /// Weight (O, C/G, KH, KW).
   public var weight: Tensor
+  /// Bias (O), when the layer has one.
   public var bias: Tensor?
+  /// Stride (rows, columns).
   public let stride: (Int, Int)
+  /// How the input is padded.
   public let padding: ConvPadding
+  /// Dilation (rows, columns).
   public let dilation: (Int, Int)
+  /// Groups of channels convolved separately.
   public let groups: Int
 
+  /// A convolution from `inChannels` to `outChannels` with a square `kernelSize` kernel (PyTorch's default init).
   public init(
     _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding = .valid,
     dilation: Int = 1, groups: Int = 1, bias: Bool = true
@@ -24,6 +31,7 @@ public final class Conv2d: Module, Layer {
     self.groups = groups
   }
 
+  /// (N, C, H, W) → (N, O, OH, OW).
   public func callAsFunction(_ input: Tensor) -> Tensor {
     input.conv2d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
   }
@@ -31,13 +39,20 @@ public final class Conv2d: Module, Layer {
 
 /// Transposed 2-d convolution layer; weight (C, O/groups, K, K).
 public final class ConvTranspose2d: Module, Layer {
+  /// Weight (C, O/G, KH, KW).
   public var weight: Tensor
+  /// Bias (O), when the layer has one.
   public var bias: Tensor?
+  /// Stride (rows, columns).
   public let stride: (Int, Int)
+  /// Padding removed from each side.
   public let padding: (Int, Int)
+  /// Extra rows/columns added at the bottom/right of the output.
   public let outputPadding: (Int, Int)
+  /// Groups of channels convolved separately.
   public let groups: Int
 
+  /// A transposed convolution from `inChannels` to `outChannels`.
   public init(
     _ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
     outputPadding: Int = 0, groups: Int = 1, bias: Bool = true
@@ -54,6 +69,7 @@ public final class ConvTranspose2d: Module, Layer {
     self.groups = groups
   }
 
+  /// (N, C, H, W) → (N, O, OH, OW).
   public func callAsFunction(_ input: Tensor) -> Tensor {
     input.convTranspose2d(
       weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups)

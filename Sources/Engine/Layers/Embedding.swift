@@ -1,5 +1,6 @@
 /// A table of `count` learned vectors of width `dim`, looked up by index.
 public final class Embedding: Module {
+  /// The table (vocabulary, width).
   public var weight: Tensor
 
   /// Rows drawn from N(0, 1), as PyTorch does.
@@ -17,7 +18,10 @@ public final class Embedding: Module {
 
 /// Inverted dropout as a layer; active only in training mode.
 public final class Dropout: Module, Layer {
+  /// Probability of zeroing an element.
   public let p: Float
+  /// Dropout with probability `p`.
   public init(_ p: Float) { self.p = p }
+  /// Zeroes elements with probability p and scales the rest by 1/(1 − p) in training; the identity in eval.
   public func callAsFunction(_ input: Tensor) -> Tensor { input.dropout(p, training: isTraining) }
 }

@@ -9,6 +9,7 @@ public final class DecoderCache {
   var keys: Tensor?  // (B, H, T, D)
   var values: Tensor?
 
+  /// An empty cache.
   public init() {}
 
   /// Positions cached so far.
@@ -41,13 +42,18 @@ public final class DecoderCache {
 /// Multi-head attention: queries from `x`, keys and values from `x` (self) or a context sequence (cross).
 /// `inProj` (3C, C) holds the query, key and value projections stacked, as PyTorch's `in_proj_weight`.
 public final class MultiHeadAttention: Module {
+  /// Query/key/value projections (C → 3C).
   public let inProj: Linear
+  /// Output projection (C → C).
   public let outProj: Linear
+  /// Attention heads.
   public let heads: Int
   /// When set, cross-attention keeps its attention weights (B, H, T, S) in `lastWeights` (for plots).
   public var captureWeights = false
+  /// The attention weights (B, H, Tq, Tk) of the last call, when asked to keep them.
   public private(set) var lastWeights: Tensor?
 
+  /// Attention of `width` channels in `heads` heads.
   public init(width: Int, heads: Int) {
     precondition(width % heads == 0, "MultiHeadAttention: width \(width) is not divisible by \(heads) heads")
     inProj = Linear(width, 3 * width)
@@ -115,16 +121,21 @@ public final class MultiHeadAttention: Module {
 
 /// The position-wise feed-forward network: Linear(C, F) → ReLU → dropout → Linear(F, C).
 public final class FeedForward: Module {
+  /// Up-projection (C → hidden).
   public let linear1: Linear
+  /// Down-projection (hidden → C).
   public let linear2: Linear
+  /// Dropout after the activation (training only).
   public let dropout: Float
 
+  /// A ReLU feed-forward block.
   public init(width: Int, hidden: Int, dropout: Float) {
     linear1 = Linear(width, hidden)
     linear2 = Linear(hidden, width)
     self.dropout = dropout
   }
 
+  /// (…, C) → (…, C).
   public func callAsFunction(_ x: Tensor) -> Tensor {
     linear2(linear1(x).relu().dropout(dropout, training: isTraining))
   }
@@ -144,13 +155,20 @@ func residual(
 
 /// Encoder layer: self-attention (source padding masked) and feed-forward, each residual.
 public final class TransformerEncoderLayer: Module {
+  /// Self-attention over the source.
   public let selfAttn: MultiHeadAttention
+  /// Feed-forward block.
   public let ff: FeedForward
+  /// Norm of the attention sub-layer.
   public let norm1: LayerNorm
+  /// Norm of the feed-forward sub-layer.
   public let norm2: LayerNorm
+  /// Pre-LN (norm inside the residual branch) instead of post-LN.
   public let preNorm: Bool
+  /// Dropout on each residual branch (training only).
   public let dropout: Float
 
+  /// An encoder layer of `width` channels, `heads` heads and a `hidden`-wide feed-forward block.
   public init(width: Int, heads: Int, hidden: Int, dropout: Float, preNorm: Bool) {
     selfAttn = MultiHeadAttention(width: width, heads: heads)
     ff = FeedForward(width: width, hidden: hidden, dropout: dropout)
@@ -168,15 +186,24 @@ public final class TransformerEncoderLayer: Module {
 
 /// Decoder layer: causal self-attention, cross-attention over the encoder's output, feed-forward.
 public final class TransformerDecoderLayer: Module {
+  /// Causal self-attention over the target.
   public let selfAttn: MultiHeadAttention
+  /// Attention over the encoder's output.
   public let crossAttn: MultiHeadAttention
+  /// Feed-forward block.
   public let ff: FeedForward
+  /// Norm of the self-attention sub-layer.
   public let norm1: LayerNorm
+  /// Norm of the cross-attention sub-layer.
   public let norm2: LayerNorm
+  /// Norm of the feed-forward sub-layer.
   public let norm3: LayerNorm
+  /// Pre-LN (norm inside the residual branch) instead of post-LN.
   public let preNorm: Bool
+  /// Dropout on each residual branch (training only).
   public let dropout: Float
 
+  /// A decoder layer of `width` channels, `heads` heads and a `hidden`-wide feed-forward block.
   public init(width: Int, heads: Int, hidden: Int, dropout: Float, preNorm: Bool) {
     selfAttn = MultiHeadAttention(width: width, heads: heads)
     crossAttn = MultiHeadAttention(width: width, heads: heads)

@@ -5,7 +5,9 @@
 
 /// Errors from loading state into a module.
 public struct StateError: Error, CustomStringConvertible {
+  /// What went wrong.
   public let description: String
+  /// An error with its message.
   public init(_ description: String) { self.description = description }
 }
 
@@ -14,6 +16,7 @@ open class Module {
   /// True in training mode (dropout active, batch norm uses batch statistics).
   public private(set) var isTraining = true
 
+  /// A module with no parameters yet.
   public init() {}
 
   /// Child modules with their property names; arrays of modules are numbered (`layers.0`).
@@ -113,6 +116,7 @@ public protocol Layer: Module {
 
 /// Layers applied in order.
 public final class Sequential: Module, Layer {
+  /// The layers, in order.
   public let layers: [Module]
   private let calls: [(Tensor) -> Tensor]
 
@@ -122,8 +126,10 @@ public final class Sequential: Module, Layer {
     self.calls = layers.map { layer in { layer($0) } }
   }
 
+  /// A chain of the given layers (variadic form).
   public convenience init(_ layers: any Layer...) { self.init(layers) }
 
+  /// Applies the layers in order.
   public func callAsFunction(_ input: Tensor) -> Tensor { calls.reduce(input) { $1($0) } }
 
   /// Applies only the first `count` layers (e.g. all but the classifier head, for features).
@@ -135,7 +141,9 @@ public final class Sequential: Module, Layer {
 /// A parameter-free layer from a function, e.g. `Function { $0.relu() }`.
 public final class Function: Module, Layer {
   private let body: (Tensor) -> Tensor
+  /// A layer applying `body`.
   public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
+  /// `body(input)`.
   public func callAsFunction(_ input: Tensor) -> Tensor { body(input) }
 }
 

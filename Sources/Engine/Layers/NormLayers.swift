@@ -1,13 +1,19 @@
 /// Batch normalisation over the channel dimension of (N, C) or (N, C, H, W) input.
 public class BatchNorm: Module, Layer {
+  /// Scale (C), when affine.
   public var weight: Tensor?
+  /// Shift (C), when affine.
   public var bias: Tensor?
+  /// Running mean (C), updated in training.
   public var runningMean: Tensor
+  /// Running (unbiased) variance (C), updated in training.
   public var runningVar: Tensor
   /// Weight of the newest batch in the running statistics (PyTorch's `momentum`).
   public var momentum: Float
+  /// Added to the variance.
   public let eps: Float
 
+  /// Batch norm over `features` channels.
   public init(_ features: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) {
     weight = affine ? Tensor(repeating: 1, shape: [features], requiresGrad: true) : nil
     bias = affine ? Tensor(zeros: [features], requiresGrad: true) : nil
@@ -17,6 +23,7 @@ public class BatchNorm: Module, Layer {
     self.eps = eps
   }
 
+  /// (N, C) or (N, C, H, W), normalised by batch statistics in training and by the running ones in eval.
   public func callAsFunction(_ input: Tensor) -> Tensor {
     input.batchNorm(
       runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: isTraining,
@@ -42,16 +49,21 @@ public final class BatchNorm2d: BatchNorm {
 
 /// Layer normalisation over the last dimension.
 public final class LayerNorm: Module, Layer {
+  /// Scale (D).
   public var weight: Tensor
+  /// Shift (D), when the layer has one.
   public var bias: Tensor?
+  /// Added to the variance.
   public let eps: Float
 
+  /// Layer norm over a last dimension of `features`.
   public init(_ features: Int, eps: Float = 1e-5, bias: Bool = true) {
     weight = Tensor(repeating: 1, shape: [features], requiresGrad: true)
     self.bias = bias ? Tensor(zeros: [features], requiresGrad: true) : nil
     self.eps = eps
   }
 
+  /// (…, D) → (…, D), normalised over D.
   public func callAsFunction(_ input: Tensor) -> Tensor { input.layerNorm(weight: weight, bias: bias, eps: eps) }
 }
 

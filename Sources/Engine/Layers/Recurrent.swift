@@ -3,9 +3,13 @@
 
 /// Weights of one recurrent layer in PyTorch's layout (`weight_ih_l{k}` … become `layers.k.weightIH` …).
 public final class RecurrentWeights: Module {
+  /// Input weights (G·H, I).
   public var weightIH: Tensor  // (G·H, I)
+  /// Hidden weights (G·H, H).
   public var weightHH: Tensor  // (G·H, H)
+  /// Input bias (G·H).
   public var biasIH: Tensor?  // (G·H)
+  /// Hidden bias (G·H).
   public var biasHH: Tensor?  // (G·H)
 
   /// PyTorch's init: every tensor uniform in ±1/√H.
@@ -23,9 +27,12 @@ public final class RecurrentWeights: Module {
 
 /// Hidden (and, for LSTM, cell) state of every layer: h[l], c[l] are (B, H).
 public struct RecurrentState {
+  /// Hidden state (B, H) per layer.
   public var h: [Tensor]
+  /// LSTM cell state (B, H) per layer.
   public var c: [Tensor]?
 
+  /// A state from per-layer tensors.
   public init(h: [Tensor], c: [Tensor]?) {
     self.h = h
     self.c = c
@@ -41,11 +48,16 @@ public struct RecurrentState {
 /// A stack of recurrent layers (PyTorch's `nn.RNN` / `nn.GRU` / `nn.LSTM` with `batch_first=True`), with
 /// dropout between layers in training mode.
 public final class Recurrent: Module {
+  /// The cell kind.
   public let cell: RecurrentCell
+  /// Hidden units per layer.
   public let hiddenSize: Int
+  /// The weights of each layer.
   public let layers: [RecurrentWeights]
+  /// Dropout between layers (training only).
   public let dropout: Float
 
+  /// A stack of `layers` recurrent layers.
   public init(
     _ cell: RecurrentCell, inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true,
     dropout: Float = 0

@@ -4,14 +4,21 @@
 
 /// One mobile inverted bottleneck: 1×1 expand (when ratio > 1) → depthwise K×K → 1×1 project (+ residual).
 public final class MBConv: Module, Layer {
+  /// The 1×1 expansion to `expand`× channels (nil when the ratio is 1).
   public let expandConv: Conv2d?
+  /// Batch norm after the expansion.
   public let bn0: BatchNorm2d?
+  /// The depthwise k×k convolution (TF SAME padding).
   public let depthwiseConv: Conv2d
+  /// Batch norm after the depthwise convolution.
   public let bn1: BatchNorm2d
+  /// The 1×1 projection back to the block's output channels.
   public let projectConv: Conv2d
+  /// Batch norm after the projection (no activation).
   public let bn2: BatchNorm2d
   let residual: Bool
 
+  /// A block from `input` to `output` channels with expansion ratio `expand`, a `kernel`×`kernel` depthwise convolution and `stride`.
   public init(input: Int, output: Int, expand: Int, kernel: Int, stride: Int) {
     let mid = input * expand
     expandConv = expand > 1 ? Conv2d(input, mid, kernelSize: 1, bias: false) : nil
@@ -23,6 +30,7 @@ public final class MBConv: Module, Layer {
     residual = stride == 1 && input == output
   }
 
+  /// (N, C, H, W) → (N, output, H/stride, W/stride); the residual is added when shapes allow.
   public func callAsFunction(_ input: Tensor) -> Tensor {
     var x = input  // (N, C, H, W)
     if let expandConv, let bn0 { x = bn0(expandConv(x)).relu6() }  // (N, C·e, H, W)
@@ -34,11 +42,17 @@ public final class MBConv: Module, Layer {
 
 /// EfficientNet-Lite0 for 224×224 RGB input normalised as (pixel − 127) / 128; 1000 ImageNet logits.
 public final class EfficientNetLite0: Module, Layer {
+  /// The 3×3 stride-2 stem convolution (3 → 32 channels).
   public let convStem: Conv2d
+  /// Batch norm after the stem.
   public let bn0: BatchNorm2d
+  /// The 16 MBConv blocks.
   public let blocks: [MBConv]
+  /// The 1×1 head convolution to 1280 channels.
   public let convHead: Conv2d
+  /// Batch norm after the head convolution.
   public let bn1: BatchNorm2d
+  /// The classifier (1280 → classes); replaced when fine-tuning.
   public var fc: Linear
 
   /// (expand ratio, kernel, stride, output channels, repeats) per stage, as in the paper's Lite0 table.
@@ -47,6 +61,7 @@ public final class EfficientNetLite0: Module, Layer {
     (6, 3, 1, 320, 1),
   ]
 
+  /// The network with a `classes`-way classifier (weights uninitialised until loaded or trained).
   public init(classes: Int = 1000) {
     convStem = Conv2d(3, 32, kernelSize: 3, stride: 2, padding: .same, bias: false)
     bn0 = BatchNorm2d(32, momentum: 0.01, eps: 1e-3)
@@ -71,6 +86,7 @@ public final class EfficientNetLite0: Module, Layer {
     return bn1(convHead(x)).relu6().globalAveragePool()  // (N, 1280)
   }
 
+  /// (N, 3, 224, 224) → logits (N, classes).
   public func callAsFunction(_ input: Tensor) -> Tensor { fc(features(input)) }  // (N, classes)
 
   /// The lukemelas/EfficientNet-PyTorch key of one of our dotted names: module path components become

@@ -14,13 +14,18 @@ public enum Architecture: String, Codable, CaseIterable, Sendable {
 
 /// What a trained small classifier needs to be rebuilt and fed: stored as the checkpoint's config.
 public struct ClassifierConfig: Codable, Sendable, Equatable {
+  /// The architecture.
   public var arch: Architecture
+  /// Input channels (1 gray, 3 RGB).
   public var channels: Int
+  /// Input image side.
   public var size: Int
+  /// Class names, in label order.
   public var labels: [String]
   /// "mnist" for MNIST-style digit preprocessing of photos, "resize" for plain resizing.
   public var preprocessing: String
 
+  /// A config.
   public init(arch: Architecture, channels: Int, size: Int, labels: [String], preprocessing: String) {
     self.arch = arch
     self.channels = channels

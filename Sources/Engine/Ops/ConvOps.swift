@@ -5,6 +5,7 @@
 /// Explicit padding on each side of the image.
 public struct Padding2D: Sendable, Equatable, Codable {
   public var top, bottom, left, right: Int
+  /// Padding per side.
   public init(top: Int, bottom: Int, left: Int, right: Int) {
     self.top = top
     self.bottom = bottom

@@ -91,24 +91,28 @@ func unaryKernel(_ a: Tensor, _ f: (Float) -> Float) -> Tensor {
 }
 
 extension Tensor {
+  /// Elementwise sum, broadcasting.
   public static func + (a: Tensor, b: Tensor) -> Tensor {
     binaryKernel(a, b, op: "add") { $0 + $1 }.recording("add", [a, b]) { g in
       [a.requiresGrad ? g.sumTo(a.shape) : nil, b.requiresGrad ? g.sumTo(b.shape) : nil]
     }
   }
 
+  /// Elementwise difference, broadcasting.
   public static func - (a: Tensor, b: Tensor) -> Tensor {
     binaryKernel(a, b, op: "sub") { $0 - $1 }.recording("sub", [a, b]) { g in
       [a.requiresGrad ? g.sumTo(a.shape) : nil, b.requiresGrad ? (-g).sumTo(b.shape) : nil]
     }
   }
 
+  /// Elementwise product, broadcasting.
   public static func * (a: Tensor, b: Tensor) -> Tensor {
     binaryKernel(a, b, op: "mul") { $0 * $1 }.recording("mul", [a, b]) { g in
       [a.requiresGrad ? (g * b).sumTo(a.shape) : nil, b.requiresGrad ? (g * a).sumTo(b.shape) : nil]
     }
   }
 
+  /// Elementwise quotient, broadcasting.
   public static func / (a: Tensor, b: Tensor) -> Tensor {
     binaryKernel(a, b, op: "div") { $0 / $1 }.recording("div", [a, b]) { g in
       [
@@ -118,22 +122,30 @@ extension Tensor {
     }
   }
 
+  /// Negation.
   public static prefix func - (a: Tensor) -> Tensor {
     unaryKernel(a) { -$0 }.recording("neg", [a]) { g in [-g] }
   }
 
+  /// Adds a scalar to every element.
   public static func + (a: Tensor, s: Float) -> Tensor {
     unaryKernel(a) { $0 + s }.recording("add_scalar", [a]) { g in [g] }
   }
+  /// Adds a scalar to every element.
   public static func + (s: Float, a: Tensor) -> Tensor { a + s }
+  /// Subtracts a scalar from every element.
   public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
+  /// The scalar minus every element.
   public static func - (s: Float, a: Tensor) -> Tensor {
     unaryKernel(a) { s - $0 }.recording("rsub_scalar", [a]) { g in [-g] }
   }
+  /// Multiplies every element by a scalar.
   public static func * (a: Tensor, s: Float) -> Tensor {
     unaryKernel(a) { $0 * s }.recording("mul_scalar", [a]) { g in [g * s] }
   }
+  /// Multiplies every element by a scalar.
   public static func * (s: Float, a: Tensor) -> Tensor { a * s }
+  /// Divides every element by a scalar.
   public static func / (a: Tensor, s: Float) -> Tensor { a * (1 / s) }
 
   /// e^x.

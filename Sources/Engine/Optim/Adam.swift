@@ -5,12 +5,17 @@
 /// Adam, or AdamW with `decoupled: true` (decay applied to the weights, not added to the gradient).
 /// `decayMask` selects which parameters are decayed (default: all), e.g. only 2-d weights as nanoGPT does.
 public final class Adam: OptimizerBase, Optimizer {
+  /// Decay of the first-moment average.
   public let beta1: Float
+  /// Decay of the second-moment average.
   public let beta2: Float
+  /// Added to the denominator for stability.
   public let eps: Float
+  /// Decay applied to the weights (AdamW) instead of added to the gradient.
   public let decoupled: Bool
   private let decays: [Bool]
 
+  /// Adam over `parameters`; `decayMask` picks the parameters that are decayed.
   public init(
     _ parameters: [(String, Tensor)], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
     eps: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = false,
@@ -22,6 +27,7 @@ public final class Adam: OptimizerBase, Optimizer {
       parameters, learningRate: learningRate, weightDecay: weightDecay, slots: [("exp_avg", 0), ("exp_avg_sq", 0)])
   }
 
+  /// One bias-corrected update (eight lanes at a time).
   public func step() {
     stepCount += 1
     let t = Float(stepCount)

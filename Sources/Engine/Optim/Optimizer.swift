@@ -25,9 +25,13 @@ extension Optimizer {
 /// The storage every optimizer here shares (PyTorch's `Optimizer` base): the parameters, learning rate, weight
 /// decay, step count and the named per-parameter state slots that checkpoints save and restore.
 public class OptimizerBase {
+  /// Current learning rate (schedules set it before each step).
   public var learningRate: Float
+  /// Weight decay (L2 or decoupled, by optimizer).
   public let weightDecay: Float
+  /// Parameters with their dotted names, in a fixed order.
   public let namedParameters: [(String, Tensor)]
+  /// Number of `step()` calls so far.
   public var stepCount = 0
   /// The per-parameter state, one slot per kind (momentum, moments).
   let slots: [StateSlots]

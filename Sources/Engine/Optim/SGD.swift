@@ -1,8 +1,11 @@
 /// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay (PyTorch's rule).
 public final class SGD: OptimizerBase, Optimizer {
+  /// Momentum factor (0: plain SGD).
   public let momentum: Float
+  /// Nesterov momentum instead of heavy ball.
   public let nesterov: Bool
 
+  /// SGD over `parameters`.
   public init(
     _ parameters: [(String, Tensor)], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
     weightDecay: Float = 0
@@ -11,6 +14,7 @@ public final class SGD: OptimizerBase, Optimizer {
     super.init(parameters, learningRate: learningRate, weightDecay: weightDecay, slots: [("momentum_buffer", 0)])
   }
 
+  /// One update from the parameters' gradients.
   public func step() {
     let (lr, mu, wd, first) = (learningRate, momentum, weightDecay, stepCount == 0)
     forEachParameter(namedParameters) { i, p, g, n in

@@ -15,26 +15,33 @@ extension LRSchedule {
 
 /// A fixed rate.
 public struct ConstantLR: LRSchedule {
+  /// The rate.
   public let base: Float
+  /// A fixed rate `base`.
   public init(_ base: Float) { self.base = base }
+  /// `base` at every step.
   public func learningRate(at step: Int) -> Float { base }
 }
 
 /// Multiplies the rate by `gamma` every `stepSize` steps.
 public struct StepLR: LRSchedule {
   public let base: Float, stepSize: Int, gamma: Float
+  /// `base` times `gamma` every `stepSize` steps.
   public init(base: Float, stepSize: Int, gamma: Float = 0.1) {
     (self.base, self.stepSize, self.gamma) = (base, stepSize, gamma)
   }
+  /// base · gamma^⌊step / stepSize⌋.
   public func learningRate(at step: Int) -> Float { base * powf(gamma, Float(step / Swift.max(stepSize, 1))) }
 }
 
 /// Cosine decay from `base` to `minimum` over `totalSteps`, then `minimum`.
 public struct CosineLR: LRSchedule {
   public let base: Float, totalSteps: Int, minimum: Float
+  /// Cosine decay from `base` to `minimum` over `totalSteps`.
   public init(base: Float, totalSteps: Int, minimum: Float = 0) {
     (self.base, self.totalSteps, self.minimum) = (base, totalSteps, minimum)
   }
+  /// minimum + ½(base − minimum)(1 + cos(π · step / totalSteps)), then `minimum`.
   public func learningRate(at step: Int) -> Float {
     if step >= totalSteps { return minimum }
     let progress = Float(step) / Float(Swift.max(totalSteps, 1))
@@ -44,14 +51,19 @@ public struct CosineLR: LRSchedule {
 
 /// `base` until `holdSteps`, then a straight line down to 0 at `totalSteps` (CycleGAN's schedule).
 public struct LinearDecayLR: LRSchedule {
+  /// The rate while holding.
   public let base: Float
+  /// Steps at `base` before the decay.
   public let holdSteps: Int
+  /// The step at which the rate reaches 0.
   public let totalSteps: Int
+  /// Holds `base` for `holdSteps`, then falls linearly to 0 at `totalSteps`.
   public init(base: Float, holdSteps: Int, totalSteps: Int) {
     self.base = base
     self.holdSteps = holdSteps
     self.totalSteps = totalSteps
   }
+  /// `base`, then the linear decay, then 0.
   public func learningRate(at step: Int) -> Float {
     if step < holdSteps { return base }
     let left = Float(Swift.max(totalSteps - step, 0)) / Float(Swift.max(totalSteps - holdSteps, 1))
@@ -62,12 +74,16 @@ public struct LinearDecayLR: LRSchedule {
 /// Linear warm-up from 0 to the wrapped schedule over `warmupSteps`, then the wrapped schedule
 /// (shifted so that it starts after the warm-up).
 public struct WarmupLR<S: LRSchedule>: LRSchedule {
+  /// Steps of linear warm-up.
   public let warmupSteps: Int
+  /// The schedule after the warm-up (its step 0 is the first step after it).
   public let after: S
+  /// Linear warm-up over `warmupSteps`, then `after`.
   public init(warmupSteps: Int, then after: S) {
     self.warmupSteps = warmupSteps
     self.after = after
   }
+  /// The warm-up fraction of the rate `after` starts at, then `after`.
   public func learningRate(at step: Int) -> Float {
     if step < warmupSteps { return after.learningRate(at: 0) * Float(step + 1) / Float(warmupSteps) }
     return after.learningRate(at: step - warmupSteps)
@@ -99,9 +115,13 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
 /// Settings of the schedule both sequence trainers use: linear warm-up, then cosine decay from `learningRate` to
 /// `minLearningRate` at `steps` (the run's length; a budget may stop earlier).
 public struct WarmupCosineSettings: Codable, Sendable, Equatable {
+  /// Steps the schedule spans.
   public var steps: Int
+  /// Peak learning rate (reached at the end of the warm-up).
   public var learningRate: Float
+  /// Learning rate at the end of the decay.
   public var minLearningRate: Float
+  /// Steps of linear warm-up.
   public var warmupSteps: Int
 
   /// Settings.

@@ -1,6 +1,7 @@
 /// Appends one record per call to a CSV or JSON-lines file (chosen by the extension `.csv` / `.jsonl`),
 /// flushing each line so a crashed run keeps everything logged so far.
 public final class MetricsLogger {
+  /// The log file.
   public let path: String
   private let csv: Bool
   private var columns: [String]?

@@ -22,8 +22,11 @@ private func format2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 /// A one-line progress bar on standard error with rate and ETA, redrawn at most 10 times a second:
 /// `epoch 2/10 [#######.......]  340/938  1,520 img/s  ETA 0:24  loss 0.213`.
 public final class ProgressBar {
+  /// Steps in all.
   public let total: Int
+  /// Shown before the bar.
   public let label: String
+  /// What the rate counts.
   public let unit: String
   private let start = monotonicSeconds()
   private var lastDraw = 0.0

@@ -111,6 +111,7 @@ public enum BestCheckpoint: Sendable {
 
 /// A training error with one line for the user.
 public struct TrainingError: Error, CustomStringConvertible {
+  /// The message.
   public let description: String
   /// An error with its message.
   public init(_ description: String) { self.description = description }
