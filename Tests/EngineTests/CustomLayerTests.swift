@@ -26,7 +26,8 @@ final class CustomLayerTests: XCTestCase {
     Random.seed(0)
     let block = ResidualMLP(width: 8, hidden: 32)
     XCTAssertEqual(
-      block.namedParameters().map(\.0), ["norm.weight", "norm.bias", "up.weight", "up.bias", "down.weight", "down.bias"]
+      block.namedParameters().map(\.0),
+      ["norm.weight", "norm.bias", "up.weight", "up.bias", "down.weight", "down.bias"]
     )
     XCTAssertEqual(block.parameterCount, 8 + 8 + 8 * 32 + 32 + 32 * 8 + 8)
     XCTAssertEqual(block(Tensor(zeros: [3, 8])).shape, [3, 8])
