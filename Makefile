@@ -5,9 +5,14 @@
 SWIFT       ?= swift
 CHECK        = --explicit-target-dependency-import-check=error
 RELEASE_BIN  = .build/release
-REF         ?= ../shared/bench/reference
+REF         ?= Benchmarks/reference
 VENV        ?= .venv-ref
 PYTHON      ?= python3
+
+# Data folders: $KESTREL_DATA when set, else the workspace's shared datasets when they are there.
+ifneq ($(wildcard ../shared/datasets),)
+export KESTREL_DATA ?= $(abspath ../shared/datasets)
+endif
 
 .PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 clean
 
@@ -65,22 +70,22 @@ test: lint
 	$(SWIFT) build --build-tests $(CHECK)
 	$(SWIFT) test --skip-build
 
-# The reference scripts need torch, threadpoolctl and gymnasium in a venv (see $(REF)/README.md).
+# The reference scripts (Benchmarks/reference, ours) need torch, threadpoolctl, gymnasium, … in a venv (see its README).
 bench-venv:
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv --system-site-packages $(VENV)
 	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas, safetensors, PIL, sacrebleu" 2>/dev/null || \
 	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas safetensors pillow sacrebleu
 
 bench: release bench-venv
-	$(VENV)/bin/python Tests/Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
+	$(VENV)/bin/python Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
 
 # textgen equal-time comparison: W5 config on Shakespeare, 10 minutes in PyTorch and in Kestrel side by side.
 equal-time: release bench-venv
-	$(VENV)/bin/python Tests/Benchmarks/equal_time_w5.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time
+	$(VENV)/bin/python Benchmarks/equal_time_w5.py --budget 600 --out-dir Benchmarks/results/equal-time
 
 # translate equal-time comparison: the same Transformer on the same Bible token ids, 10 minutes each side by side.
 equal-time-w6: release bench-venv
-	$(VENV)/bin/python Tests/Benchmarks/equal_time_w6.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time-w6
+	$(VENV)/bin/python Benchmarks/equal_time_w6.py --budget 600 --out-dir Benchmarks/results/equal-time-w6
 
 clean:
 	rm -rf .build

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Engine
 
-/// `kestrel-bench`: Kestrel's side of the reference workloads in ../shared/bench/reference (same shapes, same
+/// `kestrel-bench`: Kestrel's side of the reference workloads in Benchmarks/reference (same shapes, same
 /// work per repetition, same min/median/max reporting, JSON rows in the reference scripts' format).
 @main
 struct Bench: ParsableCommand {
@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     commandName: "kestrel-bench",
     abstract: "Runs Kestrel's implementations of the reference benchmark workloads.",
     discussion: """
-      Each workload mirrors a script in ../shared/bench/reference (W1 GEMM, W2 MNIST CNN, W3 CIFAR CNN, \
+      Each workload mirrors a script in Benchmarks/reference (W1 GEMM, W2 MNIST CNN, W3 CIFAR CNN, \
       W8a DQN update, W9 matrix factorisation, X1 EfficientNet-Lite0 inference). \
       Run `make bench` to run these beside the PyTorch/numpy references in the same session and write \
       BENCHMARKS.md tables with ratios.

@@ -62,7 +62,7 @@ struct W6: Workload {
 }
 
 /// Writes the tokenized split `translate train` would use (same tokenizers, same held-out books) as JSON, so the
-/// PyTorch side of the equal-time comparison (Tests/Benchmarks/equal_time_w6.py) trains on identical token ids.
+/// PyTorch side of the equal-time comparison (Benchmarks/equal_time_w6.py) trains on identical token ids.
 struct W6Data: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "w6-data", abstract: "Tokenized train/validation/test pairs as JSON for the equal-time comparison.")

@@ -4,7 +4,7 @@ import ClassifyKit
 import Engine
 
 /// X1: EfficientNet-Lite0 inference on the shipped weights: batch-1 latency (median of 7 after 3 warm-ups) and
-/// batch-32 throughput (5 after 1), random N(0, 1) inputs, as ../shared/bench/reference/x1_efficientnet_lite0.py.
+/// batch-32 throughput (5 after 1), random N(0, 1) inputs, as Benchmarks/reference/x1_efficientnet_lite0.py.
 struct X1: Workload {
   static let configuration = CommandConfiguration(
     abstract: "X1: EfficientNet-Lite0 batch-1 latency and batch-32 img/s.")

@@ -2,14 +2,14 @@
 wall-clock budget in PyTorch and in Kestrel, side by side (one thread each, at the same time, so both see the
 same machine), then both scored on the whole validation split.
 
-W5 configuration (../shared/bench/reference/w5_char_gpt.py): 4 layers, 4 heads, width 128, block 128, pre-LN
+W5 configuration (Benchmarks/reference/w5_char_gpt.py): 4 layers, 4 heads, width 128, block 128, pre-LN
 without biases, GELU 4x MLP, tied embeddings, no dropout; batch 16; AdamW lr 3e-4, betas (0.9, 0.95), weight
 decay 0.1 on 2-d parameters, no clipping, constant learning rate. Vocabulary: the text's distinct Unicode scalars
 sorted by code point; split: the first 90 % of the characters train, the last 10 % validate (as textgen does).
 Both evaluate 20 random validation batches every 250 steps, inside the budget.
 
 Usage (repository root, after `make release`):
-  .venv-ref/bin/python Tests/Benchmarks/equal_time_w5.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time
+  .venv-ref/bin/python Benchmarks/equal_time_w5.py --budget 600 --out-dir Benchmarks/results/equal-time
 Writes torch.csv, kestrel's metrics CSV, summary.json and curves.png (validation loss against minutes).
 """
 import argparse
@@ -28,13 +28,13 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from curves import plot_curves  # noqa: E402
 
-sys.path.insert(0, "../shared/bench/reference")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference"))
 import w5_char_gpt as w5  # noqa: E402  (the reference model definition)
 
 p = argparse.ArgumentParser()
 p.add_argument("--budget", type=float, default=600)
-p.add_argument("--data", default="../shared/datasets/text-en/shakespeare-all.txt")
-p.add_argument("--out-dir", default="Tests/Benchmarks/results/equal-time")
+p.add_argument("--data", default=os.path.join(os.environ.get("KESTREL_DATA", ".data"), "text-en/shakespeare-all.txt"))
+p.add_argument("--out-dir", default="Benchmarks/results/equal-time")
 p.add_argument("--kestrel-out", default=None, help="checkpoint path for Kestrel's model")
 args = p.parse_args()
 os.makedirs(args.out_dir, exist_ok=True)
@@ -60,8 +60,8 @@ kproc = subprocess.Popen(kcmd, stdout=klog, stderr=subprocess.STDOUT, env=env)
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
-w5.V = len(chars)
-model = w5.GPT()
+V = len(chars)
+model = w5.GPT(vocab=V)
 decay = [p_ for p_ in model.parameters() if p_.dim() >= 2]
 no_decay = [p_ for p_ in model.parameters() if p_.dim() < 2]
 opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
@@ -83,7 +83,7 @@ def val_loss(batches=20):
         ix = torch.randint(len(val) - 128, (16,), generator=gv)
         x = torch.stack([val[i:i + 128] for i in ix])
         y = torch.stack([val[i + 1:i + 129] for i in ix])
-        tot += F.cross_entropy(model(x).view(-1, w5.V), y.view(-1)).item()
+        tot += F.cross_entropy(model(x).view(-1, V), y.view(-1)).item()
     model.train()
     return tot / batches
 
@@ -97,7 +97,7 @@ def full_val_loss():
         rows = starts[i:i + 32]
         x = torch.stack([val[s:s + 128] for s in rows])
         y = torch.stack([val[s + 1:s + 129] for s in rows])
-        tot += F.cross_entropy(model(x).view(-1, w5.V), y.view(-1), reduction="sum").item()
+        tot += F.cross_entropy(model(x).view(-1, V), y.view(-1), reduction="sum").item()
         n += y.numel()
     return tot / n
 
@@ -107,7 +107,7 @@ start = time.monotonic()
 step = 0
 while True:
     x, y = batch(train, 16)
-    loss = F.cross_entropy(model(x).view(-1, w5.V), y.view(-1))
+    loss = F.cross_entropy(model(x).view(-1, V), y.view(-1))
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()

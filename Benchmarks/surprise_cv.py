@@ -1,7 +1,7 @@
 """5-fold cross-validated RMSE/MAE of scikit-surprise's SVD (defaults, as the issue quotes: 0.934) on
 ml-100k's u.data, printed as one JSON line, for BENCHMARKS.md beside `recommend eval --folds 5`.
 
-    python Tests/Benchmarks/surprise_cv.py .data/ml-100k/u.data
+    python Benchmarks/surprise_cv.py .data/ml-100k/u.data
 """
 import json
 import sys

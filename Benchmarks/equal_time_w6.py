@@ -11,7 +11,7 @@ pairs of similar length in shuffled order; cross-entropy with label smoothing 0.
 (whole validation split, no smoothing) every 250 steps, inside the budget.
 
 Usage (repository root, after `make release`):
-  .venv-ref/bin/python Tests/Benchmarks/equal_time_w6.py --budget 600 --out-dir Tests/Benchmarks/results/equal-time-w6
+  .venv-ref/bin/python Benchmarks/equal_time_w6.py --budget 600 --out-dir Benchmarks/results/equal-time-w6
 Writes torch.csv, kestrel's metrics CSV, both test translations, summary.json and curves.png.
 """
 import argparse
@@ -34,8 +34,8 @@ from curves import plot_curves  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--budget", type=float, default=600)
-p.add_argument("--pairs", default="../shared/datasets/parallel/eng-cmn.web-cuv.tsv")
-p.add_argument("--out-dir", default="Tests/Benchmarks/results/equal-time-w6")
+p.add_argument("--pairs", default=os.path.join(os.environ.get("KESTREL_DATA", ".data"), "parallel/eng-cmn.web-cuv.tsv"))
+p.add_argument("--out-dir", default="Benchmarks/results/equal-time-w6")
 args = p.parse_args()
 os.makedirs(args.out_dir, exist_ok=True)
 kestrel_out = os.path.join(args.out_dir, "kestrel.safetensors")
