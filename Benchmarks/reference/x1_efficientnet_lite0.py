@@ -6,6 +6,8 @@ key names). Random N(0, 1) inputs (seed 0); batch 1 timed over --reps after --wa
 """
 import math
 import os
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from common import Reporter, arguments, limit_threads, seconds
@@ -20,6 +22,8 @@ def same_conv(x, w, stride, groups=1):
     k, h = w.shape[-1], x.shape[-1]
     out = math.ceil(h / stride)
     pad = max((out - 1) * stride + k - h, 0)
+    if pad % 2 == 0:  # symmetric: the convolution pads by itself
+        return F.conv2d(x, w, stride=stride, padding=pad // 2, groups=groups)
     x = F.pad(x, (pad // 2, pad - pad // 2, pad // 2, pad - pad // 2))
     return F.conv2d(x, w, stride=stride, groups=groups)
 
@@ -49,8 +53,13 @@ def forward(x, t):  # (N, 3, 224, 224) → (N, 1000)
 args = arguments(__doc__, weights=(str, os.path.join(os.path.dirname(__file__), "..", "..", "assets",
                                                      "efficientnet-lite0", "efficientnet-lite0.safetensors"),
                                    "the shipped weights"))
-with limit_threads(args.threads), torch.no_grad():
+with limit_threads(args.threads), torch.inference_mode():
     tensors = load_file(args.weights)
+    # The port is checked on the committed test input: the logits of the numpy reference forward pass.
+    fixture = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ClassifyKitTests", "Fixtures", "efficientnet")
+    dog = torch.from_numpy(np.fromfile(os.path.join(fixture, "dog.input_3x224x224_f32le.bin"), "<f4").reshape(1, 3, 224, 224))
+    expected = np.fromfile(os.path.join(fixture, "dog.logits_1000_f32le.bin"), "<f4")
+    print(f"max |logit - numpy reference| on dog: {np.abs(forward(dog, tensors).numpy()[0] - expected).max():.2e}")
     torch.manual_seed(0)
     x1, x32 = torch.randn(1, 3, 224, 224), torch.randn(32, 3, 224, 224)
     rep = Reporter("X1 EfficientNet-Lite0", args)
