@@ -159,7 +159,7 @@ final class GANTests: XCTestCase {
     var rng = PRNG(seed: 2)
     let real = Tensor.uniform([4, 1, 8, 8], low: -1, high: 1, generator: &rng)
     for _ in 0..<3 { _ = trainer.step(real: real, rng: &rng) }
-    let record = GANEpochRecord(epoch: 1, lossD: 1, lossG: 2, dReal: 0.5, dFake: 0.4, seconds: 0.1)
+    let record = GANRecord(epoch: 1, lossD: 1, lossG: 2, dReal: 0.5, dFake: 0.4, seconds: 0.1)
     let path = dir + "/g.safetensors"
     try saveGAN(trainer, history: [record], to: path)
     let loaded = try LoadedGAN(path: path)

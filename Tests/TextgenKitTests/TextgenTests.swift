@@ -76,7 +76,7 @@ final class TextgenTests: XCTestCase {
     for kind in TextModelConfig.Kind.allCases {
       Random.seed(5)
       let model = makeLanguageModel(tinyConfig(kind, text: text))
-      var options = TextTrainOptions()
+      var options = TextgenTrainOptions()
       options.batchSize = 8
       options.schedule = WarmupCosineSettings(steps: 150, learningRate: 1e-2, minLearningRate: 1e-3, warmupSteps: 10)
       let trainer = TextTrainer(model, options: options)

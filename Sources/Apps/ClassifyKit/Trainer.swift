@@ -22,6 +22,9 @@ public struct ClassifyTrainOptions: Codable, Sendable {
   public init() {}
 }
 
+/// A classify checkpoint: the network's config (architecture, input, labels) and the per-epoch history.
+public typealias ClassifyCheckpoint = TypedCheckpoint<ClassifierConfig, ClassifyRecord>
+
 /// One epoch's results.
 public struct ClassifyRecord: TrainingRecord {
   public var epoch: Int

@@ -2,10 +2,10 @@ import Engine
 import Foundation
 
 /// A gan checkpoint: both networks' config and the per-epoch history.
-public typealias GANCheckpoint = TypedCheckpoint<GANConfig, GANEpochRecord>
+public typealias GANCheckpoint = TypedCheckpoint<GANConfig, GANRecord>
 
 /// One epoch of GAN training, kept in the checkpoint's history.
-public struct GANEpochRecord: TrainingRecord {
+public struct GANRecord: TrainingRecord {
   public var epoch: Int
   public var lossD: Double
   public var lossG: Double
@@ -30,7 +30,7 @@ public struct GANEpochRecord: TrainingRecord {
 /// and the live generator beside its average (for resuming; about 4× larger). Without, the generator saved is
 /// the averaged one when the trainer keeps an average.
 public func saveGAN(
-  _ trainer: GANTrainer, history: [GANEpochRecord], metadata: [String: String] = [:], optimizers: Bool = true,
+  _ trainer: GANTrainer, history: [GANRecord], metadata: [String: String] = [:], optimizers: Bool = true,
   to path: String
 ) throws {
   var meta = metadata
@@ -52,7 +52,7 @@ public func saveGAN(
 public struct LoadedGAN: RegisteredModel {
   public static let app = "gan"
   public let pair: GANPair
-  public let history: [GANEpochRecord]
+  public let history: [GANRecord]
   public let checkpoint: Checkpoint
   public let path: String
 

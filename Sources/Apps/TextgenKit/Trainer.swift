@@ -2,7 +2,7 @@ import Engine
 import Foundation
 
 /// Optimisation settings (nanoGPT's shakespeare_char defaults, scaled to a CPU).
-public struct TextTrainOptions: Codable, Sendable {
+public struct TextgenTrainOptions: Codable, Sendable {
   public var batchSize = 32
   /// Warm-up and cosine decay over the run's steps.
   public var schedule = WarmupCosineSettings(steps: 5000, learningRate: 1e-3, minLearningRate: 1e-4, warmupSteps: 100)
@@ -19,10 +19,10 @@ public struct TextTrainOptions: Codable, Sendable {
 public final class TextTrainer {
   public let model: any LanguageModel
   public let optimizer: Adam
-  public let options: TextTrainOptions
+  public let options: TextgenTrainOptions
   public let schedule: WarmupLR<CosineLR>
 
-  public init(_ model: any LanguageModel, options: TextTrainOptions) {
+  public init(_ model: any LanguageModel, options: TextgenTrainOptions) {
     self.model = model
     self.options = options
     optimizer = AdamW(

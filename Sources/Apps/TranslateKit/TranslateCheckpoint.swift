@@ -2,10 +2,10 @@ import Engine
 import Foundation
 
 /// A translate checkpoint: the Transformer config (with both tokenizers) and the validation history.
-public typealias TranslateCheckpoint = TypedCheckpoint<TranslatorConfig, TranslateEvalRecord>
+public typealias TranslateCheckpoint = TypedCheckpoint<TranslatorConfig, TranslateRecord>
 
 /// One validation during training, kept in the checkpoint's history.
-public struct TranslateEvalRecord: TrainingRecord {
+public struct TranslateRecord: TrainingRecord {
   public var step: Int
   public var trainLoss: Double
   public var valLoss: Double
@@ -36,7 +36,7 @@ public struct LoadedTranslator: RegisteredModel {
 
 /// Saves `model` (config with both tokenizers in the metadata), with the optimizer for resuming when given.
 public func saveTranslator(
-  _ model: Translator, optimizer: Optimizer?, history: [TranslateEvalRecord], metadata: [String: String],
+  _ model: Translator, optimizer: Optimizer?, history: [TranslateRecord], metadata: [String: String],
   to path: String
 ) throws {
   try TranslateCheckpoint.make(

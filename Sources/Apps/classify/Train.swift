@@ -86,12 +86,7 @@ struct Train: ParsableCommand {
       plan: plan, startStep: opt.stepCount, best: .highest, score: \.testAccuracy,
       curve: ("TRAIN LOSS AND TEST ACCURACY BY EPOCH", [("TRAIN LOSS", \.trainLoss), ("TEST ACC", \.testAccuracy)]),
       step: trainer.step, evaluate: trainer.evaluate,
-      save: { path, withOptimizer, history, meta in
-        var m = meta
-        m["kestrel.epoch"] = "\(history.last?.epoch ?? 0)"
-        m["kestrel.history"] = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
-        try Checkpoint(model: network, optimizer: withOptimizer ? opt : nil, config: config, metadata: m).save(to: path)
-      },
+      save: run.saving(network, optimizer: opt, config: config, kind: "classify"),
       report: { r, best in
         printLine(
           "epoch \(r.epoch): train loss \(fixed(r.trainLoss, 4))  train acc \(fixed(100 * r.trainAccuracy, 2))%  test acc \(fixed(100 * r.testAccuracy, 2))%  \(fixed(r.seconds, 1)) s\(best ? "  (best, saved)" : "")"

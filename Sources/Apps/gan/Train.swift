@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
 
     Random.seed(seed)
     let out = training.out ?? "gan.safetensors"
-    let run = try training.makeRun(GANEpochRecord.self, out: out, data: data.dataset)
+    let run = try training.makeRun(GANRecord.self, out: out, data: data.dataset)
     let trainer: GANTrainer
     if let resumed = run.resumed {
       let saved: LoadedGAN
@@ -95,7 +95,7 @@ struct Train: ParsableCommand {
   }
 
   /// Epochs of alternating D and G steps; after each: a fixed-noise grid and both checkpoints.
-  func train(_ trainer: GANTrainer, dataset: TensorDataset, run: TrainingRun<GANEpochRecord>) throws {
+  func train(_ trainer: GANTrainer, dataset: TensorDataset, run: TrainingRun<GANRecord>) throws {
     let fixedNoise = latents(count: 64, size: trainer.pair.config.latent, seed: seed &+ 12345)
     let sampler = BatchSampler(count: dataset.count, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
     var rng = PRNG(seed: seed &+ UInt64(run.history.count) &* 1_000_003)
@@ -128,7 +128,7 @@ struct Train: ParsableCommand {
       },
       evaluate: { p in
         let k = Double(max(sums.4, 1))
-        let record = GANEpochRecord(
+        let record = GANRecord(
           epoch: p.periodIndex, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k, dFake: sums.3 / k,
           seconds: p.secondsSinceEval)
         sums = (0, 0, 0, 0, 0)

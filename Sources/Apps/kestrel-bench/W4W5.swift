@@ -6,8 +6,8 @@ import TextgenKit
 func syntheticVocabulary(_ n: Int) -> Vocabulary { Vocabulary(scalars: (0..<UInt32(n)).map { 0x4E00 + $0 }) }
 
 /// Trainer options without schedule effects or clipping (the reference workloads use neither).
-func benchOptions(batch: Int, lr: Float, beta2: Float, weightDecay: Float) -> TextTrainOptions {
-  var o = TextTrainOptions()
+func benchOptions(batch: Int, lr: Float, beta2: Float, weightDecay: Float) -> TextgenTrainOptions {
+  var o = TextgenTrainOptions()
   o.batchSize = batch
   o.schedule = WarmupCosineSettings(steps: o.schedule.steps, learningRate: lr, minLearningRate: lr, warmupSteps: 0)
   (o.beta2, o.weightDecay, o.clip) = (beta2, weightDecay, 0)

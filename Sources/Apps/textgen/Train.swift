@@ -69,7 +69,7 @@ struct Train: ParsableCommand {
         "\(data): the \(split) split has \(tokens.count) characters, not more than the context \(config.context); use a larger corpus or a smaller --context"
       )
     }
-    var options = TextTrainOptions()
+    var options = TextgenTrainOptions()
     let peak = training.lr ?? (model == .gpt ? 1e-3 : 2e-3)
     options.batchSize = training.batchSize
     options.schedule = WarmupCosineSettings(
@@ -78,7 +78,7 @@ struct Train: ParsableCommand {
     (options.weightDecay, options.clip, options.seed) = (weightDecay, clip, training.seed)
 
     Random.seed(training.seed)
-    let run = try training.makeRun(TextEvalRecord.self, out: training.out ?? "textgen.safetensors", data: data)
+    let run = try training.makeRun(TextgenRecord.self, out: training.out ?? "textgen.safetensors", data: data)
     let trainer: TextTrainer
     if let resumed = run.resumed {
       // The loaded model already holds the saved weights; only the optimizer state is restored on top.
@@ -106,7 +106,7 @@ struct Train: ParsableCommand {
   }
 
   /// Steps until --steps or the budget, validating, sampling and checkpointing every --eval-every steps.
-  func train(_ trainer: TextTrainer, corpus: Corpus, run: TrainingRun<TextEvalRecord>) throws {
+  func train(_ trainer: TextTrainer, corpus: Corpus, run: TrainingRun<TextgenRecord>) throws {
     let lm = trainer.model
     let start = trainer.optimizer.stepCount
     var rng = PRNG(seed: trainer.options.seed &+ UInt64(start) &* 7919)
@@ -124,7 +124,7 @@ struct Train: ParsableCommand {
         return TrainingStep(loss: loss, units: Double(tokensPerStep), status: "loss \(fixed(loss, 3))")
       },
       evaluate: { p in
-        TextEvalRecord(
+        TextgenRecord(
           step: p.step, trainLoss: p.trainLoss, valLoss: trainer.evaluate(corpus.validation, batches: evalBatches),
           seconds: p.seconds, tokens: p.step * tokensPerStep)
       },

@@ -87,7 +87,7 @@ struct Train: ParsableCommand {
       "\(pairs): \(split.train.count) training, \(split.validation.count) validation, \(split.test.count) test pairs (\(split.description))"
     )
     Random.seed(training.seed)
-    let run = try training.makeRun(TranslateEvalRecord.self, out: training.out ?? "translate.safetensors", data: pairs)
+    let run = try training.makeRun(TranslateRecord.self, out: training.out ?? "translate.safetensors", data: pairs)
     let trainer: TranslateTrainer
     var options = TranslateTrainOptions()
     options.batchSize = batchSize
@@ -133,7 +133,7 @@ struct Train: ParsableCommand {
   /// Steps until --steps or the budget; validation, checkpoints and a sample every --eval-every steps.
   func loop(
     _ trainer: TranslateTrainer, train: EncodedPairs, val: EncodedPairs, bleuSet: [SentencePair],
-    codecs: (TokenCodec, TokenCodec), run: TrainingRun<TranslateEvalRecord>
+    codecs: (TokenCodec, TokenCodec), run: TrainingRun<TranslateRecord>
   ) throws {
     let model = trainer.model
     var epoch = -1
@@ -166,7 +166,7 @@ struct Train: ParsableCommand {
         let bleu = corpusBLEU(
           hyps, bleuSet.map(\.target), tokenizer: BLEUTokenizer(language: model.config.targetLanguage)
         ).score
-        return TranslateEvalRecord(
+        return TranslateRecord(
           step: p.step, trainLoss: p.trainLoss, valLoss: valLoss, valBLEU: bleu, seconds: p.seconds)
       },
       save: run.saving(model, optimizer: trainer.optimizer, config: model.config, kind: "translate"),

@@ -35,17 +35,10 @@ extension Tensor {
         for j in 0..<s { dst[j] = src[j] * scale + shift }
       }
     }
-    var inputs = [self]
-    if let weight { inputs.append(weight) }
-    if let bias { inputs.append(bias) }
-    return out.recording("batch_norm", inputs) { [shape] g in
-      let gc = g.contiguous()
+    return recordingNorm(out, "batch_norm", weight: weight, bias: bias) { [shape] g in
       let (dx, sumG, sumGX) = batchNormBackward(
-        x: px, g: gc.ptr, shape: shape, mean: meanV, invStd: invStd, weight: pw, training: training)
-      var result: [Tensor?] = [dx]
-      if let weight { result.append(weight.requiresGrad ? Tensor(sumGX, shape: [c]) : nil) }
-      if let bias { result.append(bias.requiresGrad ? Tensor(sumG, shape: [c]) : nil) }
-      return result
+        x: px, g: g.contiguous().ptr, shape: shape, mean: meanV, invStd: invStd, weight: pw, training: training)
+      return (dx, sumGX, sumG)
     }
   }
 
@@ -78,16 +71,26 @@ extension Tensor {
         for j in 0..<d { dst[j] = (src[j] - mu) * inv * pw[j] + pb[j] }
       }
     }
+    return recordingNorm(out, "layer_norm", weight: weight, bias: bias) { [shape] g in
+      layerNormBackward(
+        x: x, g: g.contiguous(), stats: stats, weight: wt, shape: shape, rows: rows, d: d, rowsPerThread: rowsPerThread)
+    }
+  }
+
+  /// Records a normalisation's backward on `out` with inputs self, `weight` and `bias` (when present);
+  /// `backward(g)` gives dx and the per-feature weight and bias gradients.
+  fileprivate func recordingNorm(
+    _ out: Tensor, _ name: String, weight: Tensor?, bias: Tensor?,
+    _ backward: @escaping (Tensor) -> (Tensor, [Float], [Float])
+  ) -> Tensor {
     var inputs = [self]
     if let weight { inputs.append(weight) }
     if let bias { inputs.append(bias) }
-    return out.recording("layer_norm", inputs) { [shape] g in
-      let gc = g.contiguous()
-      let (dx, dw, db) = layerNormBackward(
-        x: x, g: gc, stats: stats, weight: wt, shape: shape, rows: rows, d: d, rowsPerThread: rowsPerThread)
+    return out.recording(name, inputs) { g in
+      let (dx, dw, db) = backward(g)
       var result: [Tensor?] = [dx]
-      if let weight { result.append(weight.requiresGrad ? Tensor(dw, shape: [d]) : nil) }
-      if let bias { result.append(bias.requiresGrad ? Tensor(db, shape: [d]) : nil) }
+      if let weight { result.append(weight.requiresGrad ? Tensor(dw, shape: [dw.count]) : nil) }
+      if let bias { result.append(bias.requiresGrad ? Tensor(db, shape: [db.count]) : nil) }
       return result
     }
   }

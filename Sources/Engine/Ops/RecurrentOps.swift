@@ -221,7 +221,7 @@ private struct RecurrentPass {
           case .lstm:
             let cRow = pc + r &* rowH
             let cPrev = s == 0 ? pc0 + r &* hW : cRow + (s - 1) &* hW
-            lstmBackward(pxp + at, gy, dhr, cRow + s &* hW, cPrev, pdcs + r &* hW, pdx + at, dB, hW)
+            lstmBackward(pxp + at, gy, dhr, cell: (cRow + s &* hW, cPrev, pdcs + r &* hW), pdx + at, dB, hW)
           }
         }
         // dh (rows, H) = [GRU: d ⊙ z] + dHp_s (rows, G·H) @ Wₕ (G·H, H)
@@ -286,10 +286,7 @@ private func lstmForward(
     let f = fsigmoid(aF.load8(n) + (hr + (hW &+ j)).load8(n))
     let gg = ftanh(aG.load8(n) + (hr + (2 &* hW &+ j)).load8(n))
     let o = fsigmoid(aO.load8(n) + (hr + (3 &* hW &+ j)).load8(n))
-    aI.store8(i, n)
-    aF.store8(f, n)
-    aG.store8(gg, n)
-    aO.store8(o, n)
+    storeGates(aI, hW, n, i, f, gg, o)
     let c = f * (cPrev + j).load8(n) + i * gg
     (cOut + j).store8(c, n)
     let hv = o * ftanh(c)
@@ -328,15 +325,9 @@ private func gruBackward(
     let dan = d * (1 - z) * (1 - nn * nn)
     let daz = d * ((hIn + j).load8(n) - nn) * z * (1 - z)
     let dar = dan * (hn + j).load8(n) * r * (1 - r)
-    (dA + j).store8(dar, n)
-    (dA + (hW &+ j)).store8(daz, n)
-    (dA + (2 &* hW &+ j)).store8(dan, n)
-    (dH + j).store8(dar, n)
-    (dH + (hW &+ j)).store8(daz, n)
-    (dH + (2 &* hW &+ j)).store8(dan * r, n)
-    (dB + j).store8(dar, n)
-    (dB + (hW &+ j)).store8(daz, n)
-    (dB + (2 &* hW &+ j)).store8(dan * r, n)
+    storeGates(dA + j, hW, n, dar, daz, dan)
+    storeGates(dH + j, hW, n, dar, daz, dan * r)
+    storeGates(dB + j, hW, n, dar, daz, dan * r)
     (dhr + j).store8(d * z, n)
   }
 }
@@ -344,9 +335,11 @@ private func gruBackward(
 /// LSTM: the i, f, g, o gradients from ∂L/∂h and the running cell gradient `dcr`, which becomes dc ⊙ f.
 @inline(__always)
 private func lstmBackward(
-  _ a: FloatPointer, _ gy: FloatPointer, _ dhr: FloatPointer, _ c: FloatPointer, _ cPrev: FloatPointer,
-  _ dcr: FloatPointer, _ dA: FloatPointer, _ dB: FloatPointer, _ hW: Int
+  _ a: FloatPointer, _ gy: FloatPointer, _ dhr: FloatPointer,
+  cell: (state: FloatPointer, previous: FloatPointer, gradient: FloatPointer), _ dA: FloatPointer, _ dB: FloatPointer,
+  _ hW: Int
 ) {
+  let (c, cPrev, dcr) = cell
   for j in stride(from: 0, to: hW, by: 8) {
     let n = min(8, hW &- j)
     let (i, f, gg, o) = (
@@ -359,14 +352,24 @@ private func lstmBackward(
     let df = dcc * (cPrev + j).load8(n) * f * (1 - f)
     let dg = dcc * i * (1 - gg * gg)
     let dO = d * tc * o * (1 - o)
-    (dA + j).store8(di, n)
-    (dA + (hW &+ j)).store8(df, n)
-    (dA + (2 &* hW &+ j)).store8(dg, n)
-    (dA + (3 &* hW &+ j)).store8(dO, n)
-    (dB + j).store8(di, n)
-    (dB + (hW &+ j)).store8(df, n)
-    (dB + (2 &* hW &+ j)).store8(dg, n)
-    (dB + (3 &* hW &+ j)).store8(dO, n)
+    storeGates(dA + j, hW, n, di, df, dg, dO)
+    storeGates(dB + j, hW, n, di, df, dg, dO)
     (dcr + j).store8(dcc * f, n)
   }
+}
+
+/// Stores three gates' lanes at `p`, `p + H`, `p + 2H` (GRU's r, z, n).
+@inline(__always)
+private func storeGates(_ p: FloatPointer, _ hW: Int, _ n: Int, _ g0: Float8, _ g1: Float8, _ g2: Float8) {
+  p.store8(g0, n)
+  (p + hW).store8(g1, n)
+  (p + 2 &* hW).store8(g2, n)
+}
+
+/// Stores four gates' lanes at `p`, `p + H`, `p + 2H`, `p + 3H` (LSTM's i, f, g, o).
+@inline(__always)
+private func storeGates(_ p: FloatPointer, _ hW: Int, _ n: Int, _ g0: Float8, _ g1: Float8, _ g2: Float8, _ g3: Float8)
+{
+  storeGates(p, hW, n, g0, g1, g2)
+  (p + 3 &* hW).store8(g3, n)
 }

@@ -2,10 +2,10 @@ import Engine
 import Foundation
 
 /// A textgen checkpoint: the model config (with its vocabulary) and the evaluation history.
-public typealias TextCheckpoint = TypedCheckpoint<TextModelConfig, TextEvalRecord>
+public typealias TextgenCheckpoint = TypedCheckpoint<TextModelConfig, TextgenRecord>
 
 /// One evaluation during training, kept in the checkpoint's history.
-public struct TextEvalRecord: TrainingRecord {
+public struct TextgenRecord: TrainingRecord {
   public var step: Int
   public var trainLoss: Double
   public var valLoss: Double
@@ -21,11 +21,11 @@ public struct TextEvalRecord: TrainingRecord {
 public struct LoadedTextModel: RegisteredModel {
   public static let app = "textgen"
   public let model: any LanguageModel
-  public let file: TextCheckpoint
+  public let file: TextgenCheckpoint
 
   /// Rebuilds the model of a checkpoint already read from `path`.
   public init(_ ckpt: Checkpoint, path: String) throws {
-    file = try TextCheckpoint(ckpt, kind: Self.app, path: path)
+    file = try TextgenCheckpoint(ckpt, kind: Self.app, path: path)
     model = makeLanguageModel(file.config)
     try file.restore(into: model)
   }
@@ -33,10 +33,10 @@ public struct LoadedTextModel: RegisteredModel {
 
 /// Saves `model` (config and vocabulary in the metadata), with the optimizer for resuming when given.
 public func saveTextModel(
-  _ model: any LanguageModel, optimizer: Optimizer?, history: [TextEvalRecord], metadata: [String: String],
+  _ model: any LanguageModel, optimizer: Optimizer?, history: [TextgenRecord], metadata: [String: String],
   to path: String
 ) throws {
-  try TextCheckpoint.make(
+  try TextgenCheckpoint.make(
     model, optimizer: optimizer, config: model.config, kind: "textgen", history: history, metadata: metadata
   ).save(to: path)
 }
