@@ -19,13 +19,15 @@ let package = Package(
   targets: [
     // System libraries: OpenBLAS (cblas), libpng (simplified png_image API), zlib.
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+    // Open MPI (pkg-config ompi-c) for data-parallel training across processes and machines.
+    .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib"),
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3"),
     .systemLibrary(name: "CSDL2", path: "Sources/CSDL2"),
     .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg"),
 
-    .target(name: "Engine", dependencies: ["CBLAS"], swiftSettings: fast),
+    .target(name: "Engine", dependencies: ["CBLAS", "CMPI"], swiftSettings: fast),
     .target(name: "Datasets", dependencies: ["Engine", "CPNG", "CZlib", "CTurboJPEG"]),
     .target(name: "EngineTesting", dependencies: ["Engine"]),
     .target(name: "PixelFont"),

@@ -65,6 +65,7 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   public func makeRun<Record: TrainingRecord>(
     _ record: Record.Type, out: String, data: String
   ) throws -> TrainingRun<Record> {
+    do { try Distributed.initialize() } catch { throw AppError("\(error)") }
     try checkWritable(out)
     let run: TrainingRun<Record>
     do { run = try TrainingRun<Record>(out: out, resume: resume) } catch { throw AppError("\(error)") }

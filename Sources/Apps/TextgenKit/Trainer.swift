@@ -45,12 +45,18 @@ public final class TextTrainer {
     return (x, y)
   }
 
-  /// One optimizer step on a random batch of `tokens`; returns the mean cross-entropy (nats per token).
+  /// One optimizer step on a random batch of `tokens`; returns the mean cross-entropy (nats per token). In a
+  /// data-parallel job every rank draws the same global batch of `batchSize` × ranks windows (the generators are
+  /// seeded alike) and trains on its own `batchSize` rows, so N ranks consume exactly the rows one process with
+  /// batch N·b would; the loss returned is the mean over all ranks.
   @discardableResult
   public func step(_ tokens: [Int], rng: inout PRNG) -> Float {
-    let t = model.config.context
-    let (x, y) = Self.sampleWindows(tokens, batch: options.batchSize, steps: t, rng: &rng)
-    return step(inputs: x, targets: y, batch: options.batchSize, steps: t)
+    let (t, b, ranks) = (model.config.context, options.batchSize, Distributed.worldSize)
+    let (x, y) = Self.sampleWindows(tokens, batch: b * ranks, steps: t, rng: &rng)  // (N·B, T) global batch
+    guard ranks > 1 else { return step(inputs: x, targets: y, batch: b, steps: t) }
+    let rows = (Distributed.rank * b * t)..<((Distributed.rank + 1) * b * t)  // this rank's (B, T)
+    let loss = step(inputs: Array(x[rows]), targets: Array(y[rows]), batch: b, steps: t)
+    return Float(Distributed.mean(Double(loss)))
   }
 
   /// One optimizer step on given windows (B rows of T).
@@ -62,14 +68,17 @@ public final class TextTrainer {
     let logits = model.logits(inputs, batch: batch, steps: steps)  // (B, T, V)
     let loss = logits.reshaped([batch * steps, -1]).crossEntropy(targets: targets)
     loss.backward()
+    DataParallel.averageGradients(model.parameters)  // a no-op in a single process
     if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
     optimizer.step()
     return loss.item
   }
 
   /// Mean loss over `batches` random windows of `tokens` (evaluation mode, fixed seed: comparable across calls).
+  /// The windows are those of the global batch (`batchSize` × ranks), so every rank of a data-parallel job reports
+  /// what one process with the global batch would.
   public func evaluate(_ tokens: [Int], batches: Int, seed: UInt64 = 1234) -> Double {
-    meanLoss(model, tokens, batches: batches, batchSize: options.batchSize, seed: seed)
+    meanLoss(model, tokens, batches: batches, batchSize: options.batchSize * Distributed.worldSize, seed: seed)
   }
 }
 

@@ -133,7 +133,7 @@ public final class TrainingRun<Record: TrainingRecord> {
   public let resumed: Checkpoint?
   /// Draws the curve (title, named series, path); the apps' support library sets it. Nil: no curve.
   public var curveWriter: ((String, [(String, [Double])], String) throws -> Void)?
-  /// Where the run's own lines go (budget reached, resume); standard output by default.
+  /// Where the run's own lines go (budget reached, resume; rank 0 only); standard output by default.
   public var log: (String) -> Void = { line in
     var s = line + "\n"
     s.withUTF8 { buf in _ = write(1, buf.baseAddress, buf.count) }
@@ -169,6 +169,10 @@ public final class TrainingRun<Record: TrainingRecord> {
   /// step and when the budget runs out: `evaluate`, then `save(lastPath, true, history, metadata)`; when `score`
   /// improves by `best`, also `save(out, false, …)`. `report` prints the evaluation (`isBest` tells whether `out`
   /// was written). At the end the curve of `curve`'s series is written to `OUT.curve.png`.
+  ///
+  /// In a data-parallel job (`Distributed`) every rank runs the loop and takes part in the same evaluations, but
+  /// only rank 0 prints, shows progress, logs metrics, saves and draws the curve; the ranks agree on when the
+  /// budget is reached, and an error on any rank ends the whole job with a message naming the rank.
   public func run(
     plan: TrainingPlan, startStep: Int, best: BestCheckpoint = .latest, score: (Record) -> Double = { _ in 0 },
     curve: (title: String, series: [(String, (Record) -> Double)])? = nil,
@@ -176,30 +180,47 @@ public final class TrainingRun<Record: TrainingRecord> {
     save: (_ path: String, _ withOptimizer: Bool, _ history: [Record], _ metadata: [String: String]) throws -> Void,
     report: (_ record: Record, _ isBest: Bool) -> Void = { _, _ in }
   ) throws {
+    do {
+      try loop(
+        plan: plan, startStep: startStep, best: best, score: score, curve: curve, step: step, evaluate: evaluate,
+        save: save, report: report)
+    } catch  where Distributed.worldSize > 1 {
+      Distributed.abort("\(error)")
+    }
+  }
+
+  private func loop(
+    plan: TrainingPlan, startStep: Int, best: BestCheckpoint, score: (Record) -> Double,
+    curve: (title: String, series: [(String, (Record) -> Double)])?,
+    step: (Int) throws -> TrainingStep, evaluate: (EvalPoint) throws -> Record,
+    save: (String, Bool, [Record], [String: String]) throws -> Void, report: (Record, Bool) -> Void
+  ) throws {
+    let primary = Distributed.isPrimary
     guard startStep < plan.totalSteps else {
-      log("already trained for \(startStep) steps (of \(plan.totalSteps)); nothing to do")
+      if primary { log("already trained for \(startStep) steps (of \(plan.totalSteps)); nothing to do") }
       return
     }
     if resumed != nil {
       let done = plan.periodName.map { " (after \($0) \(startStep / plan.evalEvery))" } ?? ""
-      log("Resuming at step \(startStep)\(done) from \(lastPath)")
+      if primary { log("Resuming at step \(startStep)\(done) from \(lastPath)") }
     }
-    let metrics = try MetricsLogger(path: out + ".metrics.csv", append: resumed != nil)
+    let metrics = primary ? try MetricsLogger(path: out + ".metrics.csv", append: resumed != nil) : nil
     var bestScore = bestOf(history.map(score), best)
     let began = monotonicSeconds()
-    var progress = Progress(plan: plan, start: startStep)
+    var progress = Progress(plan: plan, start: startStep, silent: !primary)
     var since = (loss: 0.0, steps: 0, began: began)
     for s in startStep..<plan.totalSteps {
       let result = try step(s)
       guard result.loss.isFinite else {
-        progress.bar.interrupt()
+        progress.interrupt()
         throw TrainingError(
           "training diverged at step \(s + 1) (loss \(result.loss)); lower the learning rate"
             + (FileIO.exists(lastPath) ? " (last good checkpoint: \(lastPath))" : ""))
       }
       since = (since.loss + result.loss, since.steps + 1, since.began)
       let now = monotonicSeconds()
-      let outOfTime = plan.budget.map { now - began >= $0 } ?? false
+      var outOfTime = plan.budget.map { now - began >= $0 } ?? false
+      if plan.budget != nil && Distributed.worldSize > 1 { outOfTime = try Distributed.max(outOfTime ? 1 : 0) > 0 }
       let evalNow = (s + 1) % plan.evalEvery == 0 || s + 1 == plan.totalSteps || outOfTime
       progress.advance(result, meanLoss: since.loss / Double(since.steps), closing: evalNow)
       guard evalNow else { continue }
@@ -209,24 +230,24 @@ public final class TrainingRun<Record: TrainingRecord> {
       let record = try evaluate(point)
       history.append(record)
       let meta = metadata(step: s + 1, seconds: point.seconds)
-      try save(lastPath, true, history, meta)
+      if primary { try save(lastPath, true, history, meta) }
       let improved = isImprovement(score(record), over: bestScore, best)
       if improved {
         bestScore = score(record)
-        try save(out, false, history, meta)
+        if primary { try save(out, false, history, meta) }
       }
-      metrics.log(record.metricValues)
-      progress.bar.interrupt()
-      report(record, improved)
+      metrics?.log(record.metricValues)
+      progress.interrupt()
+      if primary { report(record, improved) }
       since = (0, 0, monotonicSeconds())
       if outOfTime {
-        log("budget of \(formatDuration(plan.budget ?? 0)) reached after step \(s + 1); stopped cleanly")
+        if primary { log("budget of \(formatDuration(plan.budget ?? 0)) reached after step \(s + 1); stopped cleanly") }
         break
       }
       progress.nextPeriod(after: s + 1)
     }
     progress.finish()
-    if let curve, let curveWriter, !history.isEmpty {
+    if let curve, let curveWriter, !history.isEmpty, primary {
       try curveWriter(curve.title, curve.series.map { ($0.0, history.map($0.1)) }, out + ".curve.png")
     }
   }
@@ -255,11 +276,16 @@ private struct Progress {
   let plan: TrainingPlan
   var bar: ProgressBar
   var closed = false
+  /// Draws nothing (ranks other than 0).
+  let silent: Bool
 
-  init(plan: TrainingPlan, start: Int) {
-    self.plan = plan
+  init(plan: TrainingPlan, start: Int, silent: Bool) {
+    (self.plan, self.silent) = (plan, silent)
     bar = Progress.makeBar(plan, from: start)
+    closed = silent
   }
+
+  func interrupt() { if !silent { bar.interrupt() } }
 
   static func makeBar(_ plan: TrainingPlan, from step: Int) -> ProgressBar {
     let limit = plan.budget
@@ -273,6 +299,7 @@ private struct Progress {
   }
 
   mutating func advance(_ result: TrainingStep, meanLoss: Double, closing: Bool) {
+    guard !silent else { return }
     let status = result.status ?? "loss \(formatLoss(meanLoss))"
     bar.advance(1, units: result.units, status: status)
     if closing && plan.periodName != nil {
@@ -288,7 +315,7 @@ private struct Progress {
   }
 
   mutating func finish() {
-    if !closed { bar.finish() }
+    if !closed && !silent { bar.finish() }
     closed = true
   }
 

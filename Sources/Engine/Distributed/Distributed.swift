@@ -1,0 +1,145 @@
+import CMPI
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// Data-parallel training over Open MPI. A process started by `mpirun`/`srun` joins the job on `initialize()`;
+// any other process is a world of one and never touches MPI, so single-process runs are exactly as before.
+
+/// The process's place in a data-parallel job and the collectives on Float buffers (MPI_COMM_WORLD).
+public enum Distributed {
+  nonisolated(unsafe) private static var state: (rank: Int, size: Int, live: Bool) = (0, 1, false)
+
+  /// This process's rank (0 when not launched by an MPI launcher).
+  public static var rank: Int { state.rank }
+  /// Processes in the job (1 when not launched by an MPI launcher).
+  public static var worldSize: Int { state.size }
+  /// True on rank 0: the process that prints, logs and writes checkpoints.
+  public static var isPrimary: Bool { state.rank == 0 }
+
+  /// True when an MPI launcher started this process (Open MPI's mpirun, or PMI/PMIx as Slurm's srun sets).
+  public static var isLaunched: Bool {
+    let names = ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"]
+    return names.contains { name in getenv(name) != nil }
+  }
+
+  /// Joins the job when launched by `mpirun`/`srun` (idempotent); errors are returned, not fatal, so a failing
+  /// rank can report itself. A process that was not launched stays a world of one.
+  public static func initialize() throws {
+    guard !state.live, isLaunched else { return }
+    var provided: Int32 = 0
+    try check(MPI_Init_thread(nil, nil, kestrel_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+    MPI_Comm_set_errhandler(kestrel_mpi_comm_world(), kestrel_mpi_errors_return())
+    var rank: Int32 = 0
+    var size: Int32 = 1
+    MPI_Comm_rank(kestrel_mpi_comm_world(), &rank)
+    MPI_Comm_size(kestrel_mpi_comm_world(), &size)
+    state = (Int(rank), Int(size), true)
+    atexit { Distributed.finalize() }
+  }
+
+  /// Leaves the job (called at exit after `initialize()`).
+  public static func finalize() {
+    guard state.live else { return }
+    state.live = false
+    MPI_Finalize()
+  }
+
+  /// Ends every rank of the job with `code` after printing `message` (naming this rank) on standard error.
+  public static func abort(_ message: String, code: Int32 = 1) -> Never {
+    var line = (state.size > 1 ? "rank \(state.rank): " : "") + message + "\n"
+    line.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+    if state.live { MPI_Abort(kestrel_mpi_comm_world(), code) }
+    exit(code)
+  }
+
+  /// Sums `count` floats at `buffer` over all ranks, in place (every rank gets the sum).
+  public static func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+    guard state.size > 1, count > 0 else { return }
+    try check(
+      MPI_Allreduce(
+        kestrel_mpi_in_place(), buffer, Int32(count), kestrel_mpi_float(), kestrel_mpi_sum(),
+        kestrel_mpi_comm_world()), "MPI_Allreduce")
+  }
+
+  /// Averages `count` floats at `buffer` over all ranks, in place.
+  public static func allreduceAverage(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
+    guard state.size > 1 else { return }
+    try allreduceSum(buffer, count: count)
+    let scale = 1 / Float(state.size)
+    for i in 0..<count { buffer[i] *= scale }
+  }
+
+  /// The sum of `value` over all ranks.
+  public static func sum(_ value: Double) throws -> Double {
+    guard state.size > 1 else { return value }
+    var v = value
+    try check(
+      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), kestrel_mpi_sum(), kestrel_mpi_comm_world()),
+      "MPI_Allreduce")
+    return v
+  }
+
+  /// The mean of `value` over all ranks; a failed collective ends the job (`abort`).
+  public static func mean(_ value: Double) -> Double {
+    guard state.size > 1 else { return value }
+    do { return try sum(value) / Double(state.size) } catch { abort("\(error)") }
+  }
+
+  /// The largest `value` over all ranks (e.g. "any rank out of time" as 0/1).
+  public static func max(_ value: Double) throws -> Double {
+    guard state.size > 1 else { return value }
+    var v = value
+    try check(
+      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), kestrel_mpi_max(), kestrel_mpi_comm_world()),
+      "MPI_Allreduce")
+    return v
+  }
+
+  /// Copies `count` floats at `buffer` from `root` to every rank.
+  public static func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) throws {
+    guard state.size > 1, count > 0 else { return }
+    try check(
+      MPI_Bcast(buffer, Int32(count), kestrel_mpi_float(), Int32(root), kestrel_mpi_comm_world()), "MPI_Bcast")
+  }
+
+  /// Waits until every rank arrives.
+  public static func barrier() throws {
+    guard state.size > 1 else { return }
+    try check(MPI_Barrier(kestrel_mpi_comm_world()), "MPI_Barrier")
+  }
+
+  /// Starts summing `count` floats at `buffer` over all ranks in place without waiting (MPI_Iallreduce).
+  static func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws -> MPI_Request? {
+    var request: MPI_Request? = kestrel_mpi_request_null()
+    try check(
+      MPI_Iallreduce(
+        kestrel_mpi_in_place(), buffer, Int32(count), kestrel_mpi_float(), kestrel_mpi_sum(),
+        kestrel_mpi_comm_world(), &request), "MPI_Iallreduce")
+    return request
+  }
+
+  /// Waits for started collectives.
+  static func wait(_ requests: inout [MPI_Request?]) throws {
+    guard !requests.isEmpty else { return }
+    try check(MPI_Waitall(Int32(requests.count), &requests, kestrel_mpi_statuses_ignore()), "MPI_Waitall")
+  }
+
+  private static func check(_ code: Int32, _ call: String) throws {
+    guard code != kestrel_mpi_success() else { return }
+    var text = [CChar](repeating: 0, count: 512)
+    var length: Int32 = 0
+    MPI_Error_string(code, &text, &length)
+    let message = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    throw DistributedError("rank \(state.rank): \(call) failed: \(message)")
+  }
+}
+
+/// A failed collective, naming the rank.
+public struct DistributedError: Error, CustomStringConvertible {
+  /// The message.
+  public let description: String
+  /// An error with its message.
+  public init(_ description: String) { self.description = description }
+}

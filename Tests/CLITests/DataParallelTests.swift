@@ -1,0 +1,71 @@
+import Datasets
+import Engine
+import EngineTesting
+import Foundation
+import XCTest
+
+/// Data-parallel training under Open MPI: 2 ranks with `--batch-size b` end where one process with 2b does
+/// (same rows, dropout 0), and print the same losses.
+final class DataParallelTests: XCTestCase {
+  var dir = ""
+  override func setUpWithError() throws { dir = try CLI.tempDirectory() }
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+  /// `mpirun -np 2 --oversubscribe` (root allowed) with one thread per rank; nil when Open MPI is not installed.
+  func mpirun(_ tool: String, _ arguments: [String]) throws -> CLIResult? {
+    guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileIO.exists($0) }) else {
+      return nil
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: launcher)
+    p.arguments = ["--oversubscribe", "-np", "2", CLI.productsDirectory.appendingPathComponent(tool).path] + arguments
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in [
+      ("OMPI_ALLOW_RUN_AS_ROOT", "1"), ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"), ("KESTREL_THREADS", "1"),
+      ("OMPI_MCA_btl", "self,vader,tcp"),
+    ] { env[k] = v }
+    p.environment = env
+    let (out, err) = (Pipe(), Pipe())
+    (p.standardOutput, p.standardError) = (out, err)
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CLIResult(
+      status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+      stderr: String(decoding: e, as: UTF8.self))
+  }
+
+  func testTwoRanksEqualOneProcessWithTheGlobalBatch() throws {
+    let corpus = CLI.fixture("training-golden") + "/corpus.txt"
+    let common = [
+      "train", "--data", corpus, "--model", "gpt", "--layers", "1", "--width", "32", "--context", "16", "--steps", "12",
+      "--eval-every", "6", "--eval-batches", "2", "--sample-length", "10", "--dropout", "0",
+    ]
+    let one = try CLI.run(
+      "textgen", common + ["--batch-size", "8", "--out", dir + "/one.safetensors"],
+      environment: ["KESTREL_THREADS": "1"])
+    XCTAssertEqual(one.status, 0, one.stderr)
+    guard let two = try mpirun("textgen", common + ["--batch-size", "4", "--out", dir + "/two.safetensors"]) else {
+      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
+    }
+    XCTAssertEqual(two.status, 0, two.stderr)
+    // Rank 0 alone prints: the same step lines (losses to 4 decimals; the times may differ).
+    func steps(_ s: String) -> [String] {
+      s.split(separator: "\n").filter { $0.hasPrefix("step ") }.map { String($0.prefix(while: { $0 != "(" })) }
+    }
+    XCTAssertEqual(steps(two.stdout), steps(one.stdout), two.stdout)
+    XCTAssertEqual(steps(two.stdout).count, 2, two.stdout)
+    XCTAssertEqual(two.stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, two.stdout)
+    // The same weights to float tolerance.
+    let (a, _) = try SafeTensors.read(dir + "/one.safetensors")
+    let (b, _) = try SafeTensors.read(dir + "/two.safetensors")
+    XCTAssertEqual(Set(a.keys), Set(b.keys))
+    for (name, t) in a {
+      let (x, y) = (t.toArray(), b[name]?.toArray() ?? [])
+      XCTAssertEqual(x.count, y.count, name)
+      let diff = zip(x, y).map { abs($0 - $1) }.max() ?? 0
+      XCTAssertLessThan(diff, 1e-5, name)
+    }
+  }
+}
