@@ -57,15 +57,41 @@ final class DataParallelTests: XCTestCase {
     XCTAssertEqual(steps(two.stdout), steps(one.stdout), two.stdout)
     XCTAssertEqual(steps(two.stdout).count, 2, two.stdout)
     XCTAssertEqual(two.stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, two.stdout)
-    // The same weights to float tolerance.
-    let (a, _) = try SafeTensors.read(dir + "/one.safetensors")
-    let (b, _) = try SafeTensors.read(dir + "/two.safetensors")
-    XCTAssertEqual(Set(a.keys), Set(b.keys))
+    try assertSameTensors(dir + "/one.safetensors", dir + "/two.safetensors")
+  }
+
+  /// Both files hold the same tensors to float tolerance.
+  func assertSameTensors(_ one: String, _ two: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    let (a, _) = try SafeTensors.read(one)
+    let (b, _) = try SafeTensors.read(two)
+    XCTAssertEqual(Set(a.keys), Set(b.keys), file: file, line: line)
     for (name, t) in a {
       let (x, y) = (t.toArray(), b[name]?.toArray() ?? [])
-      XCTAssertEqual(x.count, y.count, name)
+      XCTAssertEqual(x.count, y.count, name, file: file, line: line)
       let diff = zip(x, y).map { abs($0 - $1) }.max() ?? 0
-      XCTAssertLessThan(diff, 1e-5, name)
+      XCTAssertLessThan(diff, 1e-5, name, file: file, line: line)
     }
+  }
+
+  /// classify: 2 ranks × 8 images (augmented as one global batch) end where 1 × 16 does, optimizer state included.
+  func testClassifyTwoRanksEqualOneProcess() throws {
+    let common = [
+      "train", "--dataset", "folder:\(CLI.assets)/datasets/fashion5", "--size", "28", "--channels", "1", "--arch",
+      "lenet", "--epochs", "2",
+    ]
+    let one = try CLI.run(
+      "classify", common + ["--batch-size", "16", "--out", dir + "/one.safetensors"],
+      environment: ["KESTREL_THREADS": "1", "KESTREL_ASSETS": CLI.assets])
+    XCTAssertEqual(one.status, 0, one.stderr)
+    guard let two = try mpirun("classify", common + ["--batch-size", "8", "--out", dir + "/two.safetensors"]) else {
+      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
+    }
+    XCTAssertEqual(two.status, 0, two.stderr)
+    func epochs(_ s: String) -> [String] {
+      s.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.map { String($0.prefix(while: { $0 != "%" })) }
+    }
+    XCTAssertEqual(epochs(two.stdout), epochs(one.stdout), two.stdout)
+    XCTAssertEqual(epochs(two.stdout).count, 2, two.stdout)
+    try assertSameTensors(dir + "/one.safetensors.last.safetensors", dir + "/two.safetensors.last.safetensors")
   }
 }

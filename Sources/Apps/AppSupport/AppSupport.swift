@@ -8,8 +8,10 @@ public struct AppError: Error, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// Writes to standard output immediately (no buffering surprises when output is piped).
+/// Writes to standard output immediately (no buffering surprises when output is piped); in a data-parallel job
+/// only rank 0 prints.
 public func printLine(_ s: String = "") {
+  guard Distributed.isPrimary else { return }
   var line = s + "\n"
   line.withUTF8 { buf in _ = write(1, buf.baseAddress, buf.count) }
 }

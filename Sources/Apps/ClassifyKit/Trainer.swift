@@ -94,7 +94,9 @@ public final class ClassifierTrainer {
   /// A trainer over `data.train`; `optimizer` is over `network`'s parameters (restored when resuming).
   public init(_ network: any Layer, optimizer: Optimizer, data: LabelledImages, options: ClassifyTrainOptions) {
     (self.network, self.optimizer, self.data, self.options) = (network, optimizer, data, options)
-    sampler = BatchSampler(count: data.train.count, batchSize: options.batchSize, dropLast: true, seed: options.seed)
+    // In a data-parallel job the sampler makes global batches of batchSize × ranks; each rank trains on its rows.
+    sampler = BatchSampler(
+      count: data.train.count, batchSize: options.batchSize * Distributed.worldSize, dropLast: true, seed: options.seed)
     stepsPerEpoch = sampler.batchesPerEpoch
     let total = stepsPerEpoch * options.epochs
     let base = options.learningRate
@@ -116,27 +118,39 @@ public final class ClassifierTrainer {
       rng = PRNG(seed: options.seed &+ UInt64(epoch) &* 7919)
       network.train()
     }
-    let (x0, y) = data.train.batch(batches[s % stepsPerEpoch])
-    let x = augment(x0, shift: options.shift, flip: options.flip, rng: &rng)
+    let (x0, y0) = data.train.batch(batches[s % stepsPerEpoch])
+    let xg = augment(x0, shift: options.shift, flip: options.flip, rng: &rng)  // (N·B, C, S, S) global batch
+    let (x, y) = shard(xg, y0)  // (B, C, S, S) this rank's rows
     optimizer.learningRate = schedule.learningRate(at: optimizer.stepCount)
     optimizer.zeroGrad()
     let logits = network(x)
     let loss = logits.crossEntropy(targets: y, labelSmoothing: options.labelSmoothing)
     loss.backward()
+    DataParallel.averageGradients(network.parameters)  // a no-op in a single process
     optimizer.step()
     sums.loss += Double(loss.item) * Double(y.count)
     sums.correct += zip(noGrad { logits.argmax(axis: -1) }, y).filter { $0 == $1 }.count
     sums.seen += y.count
+    let meanLoss = Distributed.worldSize > 1 ? Distributed.mean(Double(loss.item)) : Double(loss.item)
     return TrainingStep(
-      loss: Double(loss.item), units: Double(y.count), status: "loss \(fixedString(sums.loss / Double(sums.seen)))")
+      loss: meanLoss, units: Double(y.count), status: "loss \(fixedString(sums.loss / Double(sums.seen)))")
+  }
+
+  /// This rank's rows of a global batch (all of it in a single process).
+  private func shard(_ x: Tensor, _ y: [Int]) -> (Tensor, [Int]) {
+    guard Distributed.worldSize > 1 else { return (x, y) }
+    let b = options.batchSize
+    let rows = (Distributed.rank * b)..<((Distributed.rank + 1) * b)
+    return (x.slice(axis: 0, rows).contiguous(), Array(y[rows]))
   }
 
   /// Test accuracy and the running training loss/accuracy since the last evaluation, as the epoch's record.
   public func evaluate(_ point: EvalPoint) -> ClassifyRecord {
     let (acc, _) = ClassifyKit.evaluate(network, data.test, classes: data.labels.count)
+    let (lossSum, correct) = (Distributed.mean(sums.loss), Distributed.mean(Double(sums.correct)))  // over ranks
     let seen = Double(max(sums.seen, 1))
     let record = ClassifyRecord(
-      epoch: point.periodIndex, trainLoss: sums.loss / seen, trainAccuracy: Double(sums.correct) / seen,
+      epoch: point.periodIndex, trainLoss: lossSum / seen, trainAccuracy: correct / seen,
       testAccuracy: acc, seconds: point.secondsSinceEval)
     sums = (0, 0, 0)
     network.train()

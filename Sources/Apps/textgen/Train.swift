@@ -100,7 +100,6 @@ struct Train: ParsableCommand {
     }
     let lm = trainer.model
     do { try DataParallel.broadcastParameters(lm) } catch { throw AppError("\(error)") }
-    guard Distributed.isPrimary else { return try train(trainer, corpus: corpus, run: run) }
     printLine(
       "\(model.rawValue): \(lm.parameterCount) parameters; vocabulary \(corpus.vocabulary.count) characters; \(corpus.train.count) training / \(corpus.validation.count) validation characters"
     )

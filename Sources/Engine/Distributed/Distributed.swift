@@ -15,8 +15,24 @@ public enum Distributed {
   public static var rank: Int { state.rank }
   /// Processes in the job (1 when not launched by an MPI launcher).
   public static var worldSize: Int { state.size }
-  /// True on rank 0: the process that prints, logs and writes checkpoints.
-  public static var isPrimary: Bool { state.rank == 0 }
+  /// True on rank 0: the process that prints, logs and writes checkpoints. Before `initialize()`, the rank the
+  /// launcher gave the process (so output can be limited to rank 0 from the first line).
+  public static var isPrimary: Bool { (state.live ? state.rank : launcherRank) == 0 }
+
+  /// The rank an MPI launcher set in the environment (0 when there is none).
+  static var launcherRank: Int {
+    for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"] {
+      if let value = getenv(name),
+        let rank = Int(
+          String(
+            decoding: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) },
+            as: UTF8.self))
+      {
+        return rank
+      }
+    }
+    return 0
+  }
 
   /// True when an MPI launcher started this process (Open MPI's mpirun, or PMI/PMIx as Slurm's srun sets).
   public static var isLaunched: Bool {
@@ -72,14 +88,7 @@ public enum Distributed {
   }
 
   /// The sum of `value` over all ranks.
-  public static func sum(_ value: Double) throws -> Double {
-    guard state.size > 1 else { return value }
-    var v = value
-    try check(
-      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), kestrel_mpi_sum(), kestrel_mpi_comm_world()),
-      "MPI_Allreduce")
-    return v
-  }
+  public static func sum(_ value: Double) throws -> Double { try reduce(value, kestrel_mpi_sum()) }
 
   /// The mean of `value` over all ranks; a failed collective ends the job (`abort`).
   public static func mean(_ value: Double) -> Double {
@@ -88,12 +97,14 @@ public enum Distributed {
   }
 
   /// The largest `value` over all ranks (e.g. "any rank out of time" as 0/1).
-  public static func max(_ value: Double) throws -> Double {
+  public static func max(_ value: Double) throws -> Double { try reduce(value, kestrel_mpi_max()) }
+
+  /// `value` reduced by `op` over all ranks.
+  private static func reduce(_ value: Double, _ op: MPI_Op?) throws -> Double {
     guard state.size > 1 else { return value }
     var v = value
     try check(
-      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), kestrel_mpi_max(), kestrel_mpi_comm_world()),
-      "MPI_Allreduce")
+      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), op, kestrel_mpi_comm_world()), "MPI_Allreduce")
     return v
   }
 
