@@ -81,13 +81,49 @@ public final class TranslateTrainer {
     model.train()
     schedule.apply(to: optimizer)
     optimizer.zeroGrad()
-    let logits = model(batch)  // (B, T, V)
-    let loss = logits.reshaped([batch.size * batch.targetSteps, -1]).crossEntropy(
-      targets: batch.targetOutput, ignoreIndex: SubwordTokenizer.pad, labelSmoothing: options.labelSmoothing)
+    let loss = batchLoss(batch)
     loss.backward()
     if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
     optimizer.step()
     return loss.item
+  }
+
+  /// One step on the global batch `indices` of `data`. In a data-parallel job each rank takes its share of the
+  /// pairs and weighs its gradient by its share of the batch's target tokens, so the averaged gradient is that of
+  /// the mean over all the batch's tokens, as one process would compute it. Returns that mean loss and the
+  /// batch's target tokens.
+  public func step(_ indices: [Int], of data: EncodedPairs) -> (loss: Float, tokens: Int) {
+    let ranks = Distributed.worldSize
+    guard ranks > 1 else {
+      let batch = data.batch(indices)
+      return (step(batch), batch.targetTokens)
+    }
+    let per = (indices.count + ranks - 1) / ranks
+    let mine = Array(indices.dropFirst(Distributed.rank * per).prefix(per))
+    let total = indices.reduce(0) { $0 + data.pairs[$1].target.count + 1 }  // + end of sentence
+    model.train()
+    schedule.apply(to: optimizer)
+    optimizer.zeroGrad()
+    var local = 0.0
+    if !mine.isEmpty {
+      let batch = data.batch(mine)
+      let loss = batchLoss(batch)
+      loss.backward()
+      let share = Float(ranks * batch.targetTokens) / Float(total)
+      for p in model.parameters { if let g = p.grad { p.grad = g * share } }
+      local = Double(loss.item) * Double(batch.targetTokens)
+    }
+    DataParallel.averageGradients(model.parameters)
+    if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
+    optimizer.step()
+    return (Float(Distributed.mean(local) * Double(ranks) / Double(total)), total)
+  }
+
+  /// The mean (label-smoothed) cross-entropy per target token of `batch`.
+  private func batchLoss(_ batch: TranslationBatch) -> Tensor {
+    let logits = model(batch)  // (B, T, V)
+    return logits.reshaped([batch.size * batch.targetSteps, -1]).crossEntropy(
+      targets: batch.targetOutput, ignoreIndex: SubwordTokenizer.pad, labelSmoothing: options.labelSmoothing)
   }
 }
 

@@ -138,7 +138,8 @@ struct Train: ParsableCommand {
     let model = trainer.model
     var epoch = -1
     var order: [[Int]] = []
-    let perEpoch = (train.pairs.count + batchSize - 1) / batchSize
+    let globalBatch = batchSize * Distributed.worldSize  // each rank trains on its share (data-parallel)
+    let perEpoch = (train.pairs.count + globalBatch - 1) / globalBatch
     let bleuSources = bleuSet.map { Array(codecs.0.encode($0.source).prefix(model.config.maxLength)) }
     var lastHypothesis: String?
     let plan = TrainingPlan(
@@ -151,12 +152,11 @@ struct Train: ParsableCommand {
       step: { step in
         if step / perEpoch != epoch {
           epoch = step / perEpoch
-          order = train.batches(batchSize: batchSize, seed: trainer.options.seed &+ UInt64(epoch))
+          order = train.batches(batchSize: globalBatch, seed: trainer.options.seed &+ UInt64(epoch))
         }
-        let batch = train.batch(order[step % perEpoch])
-        let loss = Double(trainer.step(batch))
+        let (loss, tokens) = trainer.step(order[step % perEpoch], of: train)
         return TrainingStep(
-          loss: loss, units: Double(batch.targetTokens), status: "loss \(fixed(loss, 3)) ep \(epoch + 1)")
+          loss: Double(loss), units: Double(tokens), status: "loss \(fixed(Double(loss), 3)) ep \(epoch + 1)")
       },
       evaluate: { p in
         model.zeroGrad()
