@@ -12,13 +12,18 @@ final class DataParallelTests: XCTestCase {
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
   /// `mpirun -np 2 --oversubscribe` (root allowed) with one thread per rank; nil when Open MPI is not installed.
-  func mpirun(_ tool: String, _ arguments: [String]) throws -> CLIResult? {
+  func mpirun(_ tool: String, _ arguments: [String], second: [String]? = nil) throws -> CLIResult? {
     guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileIO.exists($0) }) else {
       return nil
     }
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: launcher)
-    p.arguments = ["--oversubscribe", "-np", "2", CLI.productsDirectory.appendingPathComponent(tool).path] + arguments
+    // Bounded: a job that hangs is ended after 2 minutes (and then fails the test).
+    let binary = CLI.productsDirectory.appendingPathComponent(tool).path
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    p.arguments =
+      ["120", launcher, "--oversubscribe"]
+      + (second.map { ["-np", "1", binary] + arguments + [":", "-np", "1", binary] + $0 } ?? ["-np", "2", binary]
+        + arguments)
     var env = ProcessInfo.processInfo.environment
     for (k, v) in [
       ("OMPI_ALLOW_RUN_AS_ROOT", "1"), ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"), ("KESTREL_THREADS", "1"),
@@ -117,5 +122,21 @@ final class DataParallelTests: XCTestCase {
     XCTAssertEqual(steps(two.stdout), steps(one.stdout), two.stdout)
     XCTAssertEqual(steps(two.stdout).count, 2, two.stdout)
     try assertSameTensors(dir + "/one.safetensors.last.safetensors", dir + "/two.safetensors.last.safetensors")
+  }
+
+  /// A rank that fails ends the whole job at once with a non-zero exit and its message (no hang).
+  func testAFailingRankEndsTheJob() throws {
+    let corpus = CLI.fixture("training-golden") + "/corpus.txt"
+    let common = [
+      "train", "--model", "gpt", "--layers", "1", "--width", "32", "--context", "16", "--steps", "100000",
+      "--batch-size", "4", "--out", dir + "/f.safetensors",
+    ]
+    guard
+      let r = try mpirun("textgen", common + ["--data", corpus], second: common + ["--data", dir + "/missing.txt"])
+    else { throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)") }
+    XCTAssertNotEqual(r.status, 0)
+    XCTAssertNotEqual(r.status, 124, "the job hung until the timeout")
+    XCTAssertTrue(r.stderr.contains("Error: \(dir)/missing.txt"), r.stderr)
+    XCTAssertFalse(FileIO.exists(dir + "/f.safetensors"))
   }
 }
