@@ -10,6 +10,9 @@ public enum DataParallel {
   /// Default bucket size: 25 MB, PyTorch DDP's.
   public static let defaultBucketBytes = 25 << 20
 
+  /// Wall-clock seconds this process has spent in `averageGradients` (packing, the reductions and the wait).
+  nonisolated(unsafe) public private(set) static var reduceSeconds = 0.0
+
   /// Copies every parameter and buffer of `module` from rank 0 to the other ranks.
   public static func broadcastParameters(_ module: Module) throws {
     guard Distributed.worldSize > 1 else { return }
@@ -25,6 +28,8 @@ public enum DataParallel {
   /// the whole job with a message naming the rank (there is no recovering from a half-reduced step).
   public static func averageGradients(_ parameters: [Tensor], bucketBytes: Int = defaultBucketBytes) {
     guard Distributed.worldSize > 1 else { return }
+    let began = monotonicSeconds()
+    defer { reduceSeconds += monotonicSeconds() - began }
     do { try reduce(parameters, bucketBytes: bucketBytes) } catch { Distributed.abort("\(error)") }
   }
 

@@ -247,6 +247,10 @@ public final class TrainingRun<Record: TrainingRecord> {
       progress.nextPeriod(after: s + 1)
     }
     progress.finish()
+    if Distributed.worldSize > 1 && primary {
+      let share = 100 * DataParallel.reduceSeconds / Swift.max(monotonicSeconds() - began, 1e-9)
+      log("data-parallel over \(Distributed.worldSize) ranks: gradient allreduce took \(share.rounded()) % of the time")
+    }
     if let curve, let curveWriter, !history.isEmpty, primary {
       try curveWriter(curve.title, curve.series.map { ($0.0, history.map($0.1)) }, out + ".curve.png")
     }
