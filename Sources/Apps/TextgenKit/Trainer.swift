@@ -75,17 +75,19 @@ public final class TextTrainer {
   }
 
   /// Mean loss over `batches` random windows of `tokens` (evaluation mode, fixed seed: comparable across calls).
-  /// The windows are those of the global batch (`batchSize` × ranks), so every rank of a data-parallel job reports
-  /// what one process with the global batch would.
+  /// The windows are those of the global batch (`batchSize` × ranks), shared out among the ranks of a
+  /// data-parallel job and their losses summed, so every rank reports what one process with the global batch would.
   public func evaluate(_ tokens: [Int], batches: Int, seed: UInt64 = 1234) -> Double {
-    meanLoss(model, tokens, batches: batches, batchSize: options.batchSize * Distributed.worldSize, seed: seed)
+    meanLoss(
+      model, tokens, batches: batches, batchSize: options.batchSize * Distributed.worldSize, seed: seed, sharded: true)
   }
 }
 
 /// Mean next-token cross-entropy of `model` on `batches` random windows of `tokens` (nats per character). With
 /// `batches` nil, the whole text is covered once in consecutive windows.
 public func meanLoss(
-  _ model: any LanguageModel, _ tokens: [Int], batches: Int?, batchSize: Int, seed: UInt64 = 1234
+  _ model: any LanguageModel, _ tokens: [Int], batches: Int?, batchSize: Int, seed: UInt64 = 1234,
+  sharded: Bool = false
 )
   -> Double
 {
@@ -102,13 +104,16 @@ public func meanLoss(
   }
   return noGrad {
     var total = 0.0
-    for first in stride(from: 0, to: starts.count, by: batchSize) {
+    for (k, first) in stride(from: 0, to: starts.count, by: batchSize).enumerated() {
+      // Sharded: rank r evaluates batches r, r + N, …; the sums are added over ranks below.
+      if sharded && k % Distributed.worldSize != Distributed.rank { continue }
       let rows = starts[first..<min(first + batchSize, starts.count)]
       let x = rows.flatMap { tokens[$0..<($0 + t)] }
       let y = rows.flatMap { tokens[($0 + 1)..<($0 + t + 1)] }
       let loss = model.logits(x, batch: rows.count, steps: t).reshaped([rows.count * t, -1]).crossEntropy(targets: y)
       total += Double(loss.item) * Double(x.count)
     }
+    if sharded && Distributed.worldSize > 1 { total = Distributed.mean(total) * Double(Distributed.worldSize) }
     return total / Double(max(starts.count * t, 1))
   }
 }
