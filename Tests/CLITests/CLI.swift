@@ -22,8 +22,16 @@ enum CLI {
   ) throws
     -> CLIResult
   {
+    try run(
+      executable: productsDirectory.appendingPathComponent(tool), arguments, stdin: stdin, environment: environment)
+  }
+
+  /// Runs any executable with `arguments` and the test's environment plus `environment`.
+  static func run(
+    executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]
+  ) throws -> CLIResult {
     let p = Process()
-    p.executableURL = productsDirectory.appendingPathComponent(tool)
+    p.executableURL = executable
     p.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "KESTREL_RECOMMEND_DB")

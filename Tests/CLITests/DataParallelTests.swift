@@ -16,29 +16,43 @@ final class DataParallelTests: XCTestCase {
     guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileIO.exists($0) }) else {
       return nil
     }
-    let p = Process()
     // Bounded: a job that hangs is ended after 2 minutes (and then fails the test).
     let binary = CLI.productsDirectory.appendingPathComponent(tool).path
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    p.arguments =
-      ["120", launcher, "--oversubscribe"]
-      + (second.map { ["-np", "1", binary] + arguments + [":", "-np", "1", binary] + $0 } ?? ["-np", "2", binary]
-        + arguments)
-    var env = ProcessInfo.processInfo.environment
-    for (k, v) in [
-      ("OMPI_ALLOW_RUN_AS_ROOT", "1"), ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"), ("KESTREL_THREADS", "1"),
-      ("OMPI_MCA_btl", "self,vader,tcp"),
-    ] { env[k] = v }
-    p.environment = env
-    let (out, err) = (Pipe(), Pipe())
-    (p.standardOutput, p.standardError) = (out, err)
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CLIResult(
-      status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-      stderr: String(decoding: e, as: UTF8.self))
+    let ranks =
+      second.map { ["-np", "1", binary] + arguments + [":", "-np", "1", binary] + $0 }
+      ?? ["-np", "2", binary] + arguments
+    return try CLI.run(
+      executable: URL(fileURLWithPath: "/usr/bin/timeout"), ["120", launcher, "--oversubscribe"] + ranks,
+      environment: [
+        "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "KESTREL_THREADS": "1",
+        "OMPI_MCA_btl": "self,vader,tcp",
+      ])
+  }
+
+  /// Trains with `common` once alone with `--batch-size` 2b and once on 2 ranks with b each; asserts both succeed,
+  /// print the same two lines starting with `prefix` (compared up to `stop`, before the times) and end with the
+  /// same tensors in `OUT` + `suffix`. Returns rank 0's standard output.
+  @discardableResult
+  func assertTwoRanksMatchOne(
+    _ tool: String, _ common: [String], batch b: Int, lines prefix: String, upTo stop: Character,
+    tensors suffix: String, file: StaticString = #filePath, line: UInt = #line
+  ) throws -> String {
+    let one = try CLI.run(
+      tool, common + ["--batch-size", "\(2 * b)", "--out", dir + "/one.safetensors"],
+      environment: ["KESTREL_THREADS": "1", "KESTREL_ASSETS": CLI.assets])
+    XCTAssertEqual(one.status, 0, one.stderr, file: file, line: line)
+    guard let two = try mpirun(tool, common + ["--batch-size", "\(b)", "--out", dir + "/two.safetensors"]) else {
+      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
+    }
+    XCTAssertEqual(two.status, 0, two.stderr, file: file, line: line)
+    func lines(_ s: String) -> [String] {
+      s.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { String($0.prefix(while: { $0 != stop })) }
+    }
+    XCTAssertEqual(lines(two.stdout), lines(one.stdout), two.stdout, file: file, line: line)
+    XCTAssertEqual(lines(two.stdout).count, 2, two.stdout, file: file, line: line)
+    try assertSameTensors(
+      dir + "/one.safetensors" + suffix, dir + "/two.safetensors" + suffix, file: file, line: line)
+    return two.stdout
   }
 
   func testTwoRanksEqualOneProcessWithTheGlobalBatch() throws {
@@ -47,22 +61,9 @@ final class DataParallelTests: XCTestCase {
       "train", "--data", corpus, "--model", "gpt", "--layers", "1", "--width", "32", "--context", "16", "--steps", "12",
       "--eval-every", "6", "--eval-batches", "2", "--sample-length", "10", "--dropout", "0",
     ]
-    let one = try CLI.run(
-      "textgen", common + ["--batch-size", "8", "--out", dir + "/one.safetensors"],
-      environment: ["KESTREL_THREADS": "1"])
-    XCTAssertEqual(one.status, 0, one.stderr)
-    guard let two = try mpirun("textgen", common + ["--batch-size", "4", "--out", dir + "/two.safetensors"]) else {
-      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
-    }
-    XCTAssertEqual(two.status, 0, two.stderr)
-    // Rank 0 alone prints: the same step lines (losses to 4 decimals; the times may differ).
-    func steps(_ s: String) -> [String] {
-      s.split(separator: "\n").filter { $0.hasPrefix("step ") }.map { String($0.prefix(while: { $0 != "(" })) }
-    }
-    XCTAssertEqual(steps(two.stdout), steps(one.stdout), two.stdout)
-    XCTAssertEqual(steps(two.stdout).count, 2, two.stdout)
-    XCTAssertEqual(two.stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, two.stdout)
-    try assertSameTensors(dir + "/one.safetensors", dir + "/two.safetensors")
+    let stdout = try assertTwoRanksMatchOne(
+      "textgen", common, batch: 4, lines: "step ", upTo: "(", tensors: "")
+    XCTAssertEqual(stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, stdout)  // rank 0 alone prints
   }
 
   /// Both files hold the same tensors to float tolerance (1e-4 of the tensor's largest magnitude, at least 1).
@@ -85,20 +86,8 @@ final class DataParallelTests: XCTestCase {
       "train", "--dataset", "folder:\(CLI.assets)/datasets/fashion5", "--size", "28", "--channels", "1", "--arch",
       "lenet", "--epochs", "2",
     ]
-    let one = try CLI.run(
-      "classify", common + ["--batch-size", "16", "--out", dir + "/one.safetensors"],
-      environment: ["KESTREL_THREADS": "1", "KESTREL_ASSETS": CLI.assets])
-    XCTAssertEqual(one.status, 0, one.stderr)
-    guard let two = try mpirun("classify", common + ["--batch-size", "8", "--out", dir + "/two.safetensors"]) else {
-      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
-    }
-    XCTAssertEqual(two.status, 0, two.stderr)
-    func epochs(_ s: String) -> [String] {
-      s.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.map { String($0.prefix(while: { $0 != "%" })) }
-    }
-    XCTAssertEqual(epochs(two.stdout), epochs(one.stdout), two.stdout)
-    XCTAssertEqual(epochs(two.stdout).count, 2, two.stdout)
-    try assertSameTensors(dir + "/one.safetensors.last.safetensors", dir + "/two.safetensors.last.safetensors")
+    try assertTwoRanksMatchOne(
+      "classify", common, batch: 8, lines: "epoch ", upTo: "%", tensors: ".last.safetensors")
   }
 
   /// translate: 2 ranks × 4 pairs (each weighing its share of the batch's target tokens) end where 1 × 8 does.
@@ -108,20 +97,8 @@ final class DataParallelTests: XCTestCase {
       "--encoder-layers", "1", "--decoder-layers", "1", "--feed-forward", "32", "--src-vocab", "64", "--tgt-vocab",
       "64", "--steps", "8", "--eval-every", "4", "--bleu-sentences", "3", "--dropout", "0",
     ]
-    let one = try CLI.run(
-      "translate", common + ["--batch-size", "8", "--out", dir + "/one.safetensors"],
-      environment: ["KESTREL_THREADS": "1"])
-    XCTAssertEqual(one.status, 0, one.stderr)
-    guard let two = try mpirun("translate", common + ["--batch-size", "4", "--out", dir + "/two.safetensors"]) else {
-      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
-    }
-    XCTAssertEqual(two.status, 0, two.stderr)
-    func steps(_ s: String) -> [String] {
-      s.split(separator: "\n").filter { $0.hasPrefix("step ") }.map { String($0.prefix(while: { $0 != "B" })) }
-    }
-    XCTAssertEqual(steps(two.stdout), steps(one.stdout), two.stdout)
-    XCTAssertEqual(steps(two.stdout).count, 2, two.stdout)
-    try assertSameTensors(dir + "/one.safetensors.last.safetensors", dir + "/two.safetensors.last.safetensors")
+    try assertTwoRanksMatchOne(
+      "translate", common, batch: 4, lines: "step ", upTo: "B", tensors: ".last.safetensors")
   }
 
   /// A rank that fails ends the whole job at once with a non-zero exit and its message (no hang).

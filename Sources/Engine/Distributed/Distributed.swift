@@ -1,4 +1,5 @@
 import CMPI
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -19,20 +20,11 @@ public enum Distributed {
   /// launcher gave the process (so output can be limited to rank 0 from the first line).
   public static var isPrimary: Bool { (state.live ? state.rank : launcherRank) == 0 }
 
-  /// The rank an MPI launcher set in the environment (0 when there is none).
-  static var launcherRank: Int {
-    for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"] {
-      if let value = getenv(name),
-        let rank = Int(
-          String(
-            decoding: Array(UnsafeBufferPointer(start: value, count: strlen(value))).map { UInt8(bitPattern: $0) },
-            as: UTF8.self))
-      {
-        return rank
-      }
-    }
-    return 0
-  }
+  /// The rank an MPI launcher set in the environment (0 when there is none), read once.
+  static let launcherRank: Int = {
+    let env = ProcessInfo.processInfo.environment
+    return ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"].lazy.compactMap { env[$0].flatMap { Int($0) } }.first ?? 0
+  }()
 
   /// True when an MPI launcher started this process (Open MPI's mpirun, or PMI/PMIx as Slurm's srun sets).
   public static var isLaunched: Bool {
