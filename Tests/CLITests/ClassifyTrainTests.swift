@@ -75,3 +75,16 @@ extension ClassifyTrainTests {
     XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
   }
 }
+
+extension ClassifyTrainTests {
+  /// An `--eval-every` longer than the run (even Int.max epochs) evaluates once, at the end; it does not overflow.
+  func testEvalEveryLongerThanTheRunEvaluatesAtTheEnd() throws {
+    let r = try classify([
+      "train", "--dataset", "folder:\(assets)/datasets/fashion5", "--size", "28", "--channels", "1", "--arch",
+      "lenet", "--epochs", "2", "--eval-every", "\(Int.max)", "--out", dir + "/e.safetensors",
+    ])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count, 1, r.stdout)
+    XCTAssertTrue(r.stdout.contains("epoch 2: train loss"), r.stdout)
+  }
+}

@@ -57,6 +57,9 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
     }
   }
 
+  /// `--eval-every` in epochs for a run of `epochs` (a cadence longer than the run is the run: evaluated at its end).
+  public func evalEveryEpochs(of epochs: Int) -> Int { Swift.min(evalEvery, epochs) }
+
   /// The budget in seconds, when given.
   public var budgetSeconds: Double? { budget.flatMap(parseDuration) }
 

@@ -150,7 +150,7 @@ public final class ClassifierTrainer {
     let (lossSum, correct) = (Distributed.mean(sums.loss), Distributed.mean(Double(sums.correct)))  // over ranks
     let seen = Double(max(sums.seen, 1))
     let record = ClassifyRecord(
-      epoch: point.periodIndex, trainLoss: lossSum / seen, trainAccuracy: correct / seen,
+      epoch: (point.step + stepsPerEpoch - 1) / stepsPerEpoch, trainLoss: lossSum / seen, trainAccuracy: correct / seen,
       testAccuracy: acc, seconds: point.secondsSinceEval)
     sums = (0, 0, 0)
     network.train()

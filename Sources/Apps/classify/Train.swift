@@ -80,7 +80,8 @@ struct Train: ParsableCommand {
     let trainer = ClassifierTrainer(network, optimizer: opt, data: set, options: options)
     let started = monotonicSeconds()
     let plan = TrainingPlan(
-      totalSteps: trainer.stepsPerEpoch * epochs, evalEvery: trainer.stepsPerEpoch * training.evalEvery,
+      totalSteps: trainer.stepsPerEpoch * epochs,
+      evalEvery: trainer.stepsPerEpoch * training.evalEveryEpochs(of: epochs),
       budget: training.budgetSeconds, unit: "img", periodName: "epoch")
     try run.run(
       plan: plan, startStep: opt.stepCount, best: .highest, score: \.testAccuracy,

@@ -106,10 +106,10 @@ struct Train: ParsableCommand {
     var sums = (0.0, 0.0, 0.0, 0.0, 0)
     var grid = ""
     let plan = TrainingPlan(
-      totalSteps: epochs * stepsPerEpoch, evalEvery: stepsPerEpoch * training.evalEvery,
+      totalSteps: epochs * stepsPerEpoch, evalEvery: stepsPerEpoch * training.evalEveryEpochs(of: epochs),
       budget: training.budgetSeconds, unit: "img", periodName: "epoch")
     try run.run(
-      plan: plan, startStep: run.history.count * stepsPerEpoch * training.evalEvery, best: .latest,
+      plan: plan, startStep: run.history.count * plan.evalEvery, best: .latest,
       curve: ("GAN LOSSES BY EPOCH", [("loss_D", \.lossD), ("loss_G", \.lossG)]),
       step: { s in
         if s / stepsPerEpoch != epoch {
@@ -129,7 +129,8 @@ struct Train: ParsableCommand {
       evaluate: { p in
         let k = Double(max(sums.4, 1))
         let record = GANRecord(
-          epoch: p.periodIndex, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k, dFake: sums.3 / k,
+          epoch: (p.step + stepsPerEpoch - 1) / stepsPerEpoch, lossD: sums.0 / k, lossG: sums.1 / k, dReal: sums.2 / k,
+          dFake: sums.3 / k,
           seconds: p.secondsSinceEval)
         sums = (0, 0, 0, 0, 0)
         trainer.recalibrateAverage()

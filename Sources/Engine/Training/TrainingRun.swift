@@ -71,9 +71,6 @@ public struct EvalPoint: Sendable {
   public let secondsSinceEval: Double
   /// True when the wall-clock budget ended the run at this evaluation.
   public let outOfTime: Bool
-
-  /// The 1-based period (epoch) this evaluation closes.
-  public var periodIndex: Int { (step + period - 1) / max(period, 1) }
 }
 
 /// How a run is laid out: its length, evaluation cadence, budget and progress display.
