@@ -60,6 +60,7 @@ final class DataParallelTests: XCTestCase {
     let common = [
       "train", "--data", corpus, "--model", "gpt", "--layers", "1", "--width", "32", "--context", "16", "--steps", "12",
       "--eval-every", "6", "--eval-batches", "2", "--sample-length", "10", "--dropout", "0",
+      "--bucket-mb", "0.01",  // 56 KB of gradients in 6 buckets, started one by one during backward
     ]
     let stdout = try assertTwoRanksMatchOne(
       "textgen", common, batch: 4, lines: "step ", upTo: "(", tensors: "")
@@ -84,7 +85,7 @@ final class DataParallelTests: XCTestCase {
   func testClassifyTwoRanksEqualOneProcess() throws {
     let common = [
       "train", "--dataset", "folder:\(CLI.assets)/datasets/fashion5", "--size", "28", "--channels", "1", "--arch",
-      "lenet", "--epochs", "2",
+      "lenet", "--epochs", "2", "--bucket-mb", "0.05",
     ]
     try assertTwoRanksMatchOne(
       "classify", common, batch: 8, lines: "epoch ", upTo: "%", tensors: ".last.safetensors")

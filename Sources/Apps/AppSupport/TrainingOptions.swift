@@ -47,11 +47,21 @@ public struct TrainingOptions<Defaults: TrainingDefaults>: ParsableArguments {
   public var budget: String?
   @Option(help: "\(Defaults.values.evalEvery.1.capitalized) between evaluations and checkpoints.")
   public var evalEvery: Int = Defaults.values.evalEvery.0
+  @Option(
+    help: "Data-parallel runs (mpirun): megabytes of gradients per allreduce bucket, started as backward finishes each."
+  )
+  public var bucketMb: Double = 25
+
+  /// `--bucket-mb` in bytes.
+  public var bucketBytes: Int { Swift.max(4, Int(bucketMb * 1_048_576)) }
 
   public func validate() throws {
     if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive (got \(batchSize))") }
     guard evalEvery > 0 else { throw ValidationError("--eval-every must be positive (got \(evalEvery))") }
+    guard bucketMb > 0 && bucketMb <= 4096 else {
+      throw ValidationError("--bucket-mb must be in (0, 4096] (got \(bucketMb))")
+    }
     if let budget, parseDuration(budget) == nil {
       throw ValidationError("--budget: cannot read '\(budget)' (use e.g. 90s, 10m, 1h30m)")
     }

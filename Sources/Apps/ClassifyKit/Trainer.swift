@@ -90,10 +90,17 @@ public final class ClassifierTrainer {
   private var batches: [[Int]] = []
   private var rng = PRNG(seed: 0)
   private var sums = (loss: 0.0, correct: 0, seen: 0)
+  /// Backward with the gradients averaged over a data-parallel job (plain backward in one process).
+  public let ddp: DistributedDataParallel
 
-  /// A trainer over `data.train`; `optimizer` is over `network`'s parameters (restored when resuming).
-  public init(_ network: any Layer, optimizer: Optimizer, data: LabelledImages, options: ClassifyTrainOptions) {
+  /// A trainer over `data.train`; `optimizer` is over `network`'s parameters (restored when resuming). In a
+  /// data-parallel job gradients travel in buckets of about `bucketBytes`.
+  public init(
+    _ network: any Layer, optimizer: Optimizer, data: LabelledImages, options: ClassifyTrainOptions,
+    bucketBytes: Int = DataParallel.defaultBucketBytes
+  ) {
     (self.network, self.optimizer, self.data, self.options) = (network, optimizer, data, options)
+    ddp = DistributedDataParallel(network.parameters, bucketBytes: bucketBytes)
     // In a data-parallel job the sampler makes global batches of batchSize × ranks; each rank trains on its rows.
     sampler = BatchSampler(
       count: data.train.count, batchSize: options.batchSize * Distributed.worldSize, dropLast: true, seed: options.seed)
@@ -125,8 +132,7 @@ public final class ClassifierTrainer {
     optimizer.zeroGrad()
     let logits = network(x)
     let loss = logits.crossEntropy(targets: y, labelSmoothing: options.labelSmoothing)
-    loss.backward()
-    DataParallel.averageGradients(network.parameters)  // a no-op in a single process
+    ddp.backward(loss)  // gradients averaged over the ranks of a data-parallel job
     optimizer.step()
     sums.loss += Double(loss.item) * Double(y.count)
     sums.correct += zip(noGrad { logits.argmax(axis: -1) }, y).filter { $0 == $1 }.count

@@ -21,10 +21,16 @@ public final class TextTrainer {
   public let optimizer: Adam
   public let options: TextgenTrainOptions
   public let schedule: WarmupLR<CosineLR>
+  /// Backward with the gradients averaged over a data-parallel job (plain backward in one process).
+  public let ddp: DistributedDataParallel
 
-  public init(_ model: any LanguageModel, options: TextgenTrainOptions) {
+  /// A trainer for `model`; in a data-parallel job gradients travel in buckets of about `bucketBytes`.
+  public init(
+    _ model: any LanguageModel, options: TextgenTrainOptions, bucketBytes: Int = DataParallel.defaultBucketBytes
+  ) {
     self.model = model
     self.options = options
+    ddp = DistributedDataParallel(model.parameters, bucketBytes: bucketBytes)
     optimizer = AdamW(
       model.namedParameters(), learningRate: options.schedule.learningRate, beta1: 0.9, beta2: options.beta2,
       weightDecay: options.weightDecay, decayMask: { _, p in p.rank >= 2 })
@@ -67,8 +73,7 @@ public final class TextTrainer {
     optimizer.zeroGrad()
     let logits = model.logits(inputs, batch: batch, steps: steps)  // (B, T, V)
     let loss = logits.reshaped([batch * steps, -1]).crossEntropy(targets: targets)
-    loss.backward()
-    DataParallel.averageGradients(model.parameters)  // a no-op in a single process
+    ddp.backward(loss)  // gradients averaged over the ranks of a data-parallel job
     if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
     optimizer.step()
     return loss.item

@@ -66,10 +66,14 @@ public final class TranslateTrainer {
   public let optimizer: Adam
   public let options: TranslateTrainOptions
   public let schedule: WarmupLR<CosineLR>
+  /// Backward with the gradients averaged over a data-parallel job (plain backward in one process).
+  public let ddp: DistributedDataParallel
 
-  public init(_ model: Translator, options: TranslateTrainOptions) {
+  /// A trainer for `model`; in a data-parallel job gradients travel in buckets of about `bucketBytes`.
+  public init(_ model: Translator, options: TranslateTrainOptions, bucketBytes: Int = DataParallel.defaultBucketBytes) {
     self.model = model
     self.options = options
+    ddp = DistributedDataParallel(model.parameters, bucketBytes: bucketBytes)
     optimizer = Adam(
       model.namedParameters(), learningRate: options.schedule.learningRate, beta1: 0.9, beta2: 0.98, eps: 1e-9)
     schedule = options.schedule.schedule
@@ -108,12 +112,12 @@ public final class TranslateTrainer {
     if !mine.isEmpty {
       let batch = data.batch(mine)
       let loss = batchLoss(batch)
-      loss.backward()
       let share = Float(ranks * batch.targetTokens) / Float(total)
-      for p in model.parameters { if let g = p.grad { p.grad = g * share } }
+      ddp.backward(loss * share)
       local = Double(loss.item) * Double(batch.targetTokens)
+    } else {
+      ddp.synchronize()  // no pairs for this rank: it still takes part, with zeros
     }
-    DataParallel.averageGradients(model.parameters)
     if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
     optimizer.step()
     return (Float(Distributed.mean(local) * Double(ranks) / Double(total)), total)

@@ -77,7 +77,8 @@ struct Train: ParsableCommand {
     if let resumed = run.resumed {
       do { try resumed.restore(into: network, optimizer: opt) } catch { throw AppError("\(run.lastPath): \(error)") }
     }
-    let trainer = ClassifierTrainer(network, optimizer: opt, data: set, options: options)
+    let trainer = ClassifierTrainer(
+      network, optimizer: opt, data: set, options: options, bucketBytes: training.bucketBytes)
     let started = monotonicSeconds()
     let plan = TrainingPlan(
       totalSteps: trainer.stepsPerEpoch * epochs,

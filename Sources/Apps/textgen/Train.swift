@@ -91,12 +91,12 @@ struct Train: ParsableCommand {
       guard saved.model.config.vocabulary == corpus.vocabulary else {
         throw AppError("\(run.lastPath): was trained on a text with a different character set than \(data)")
       }
-      trainer = TextTrainer(saved.model, options: options)
+      trainer = TextTrainer(saved.model, options: options, bucketBytes: training.bucketBytes)
       do { try resumed.restore(into: saved.model, optimizer: trainer.optimizer) } catch {
         throw AppError("\(run.lastPath): \(error)")
       }
     } else {
-      trainer = TextTrainer(makeLanguageModel(config), options: options)
+      trainer = TextTrainer(makeLanguageModel(config), options: options, bucketBytes: training.bucketBytes)
     }
     let lm = trainer.model
     do { try DataParallel.broadcastParameters(lm) } catch { throw AppError("\(error)") }

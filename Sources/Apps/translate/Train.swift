@@ -95,7 +95,7 @@ struct Train: ParsableCommand {
     (options.labelSmoothing, options.clip, options.seed) = (labelSmoothing, clip, training.seed)
     if let resumed = run.resumed {
       let saved = try wrapped { try LoadedTranslator(resumed, path: run.lastPath) }
-      trainer = TranslateTrainer(saved.model, options: options)
+      trainer = TranslateTrainer(saved.model, options: options, bucketBytes: training.bucketBytes)
       try wrapped { try resumed.restore(into: saved.model, optimizer: trainer.optimizer) }
     } else {
       let began = monotonicSeconds()
@@ -112,7 +112,7 @@ struct Train: ParsableCommand {
       printLine(
         "tokenizers: \(src) \(config.source.count) tokens (\(config.source.merges.isEmpty ? "characters" : "BPE")), \(tgt) \(config.target.count) tokens (\(config.target.merges.isEmpty ? "characters" : "BPE")) in \(fixed(monotonicSeconds() - began, 1)) s"
       )
-      trainer = TranslateTrainer(Translator(config), options: options)
+      trainer = TranslateTrainer(Translator(config), options: options, bucketBytes: training.bucketBytes)
     }
     let model = trainer.model
     let (sc, tc) = (TokenCodec(model.config.source), TokenCodec(model.config.target))

@@ -16,6 +16,13 @@ final class GradFn {
   }
 }
 
+/// Called with each leaf (parameter) whose gradient a running `backward()` has finished: every use of the leaf
+/// in the graph has added its share. Data-parallel training starts reducing a bucket of gradients from here
+/// while backward goes on (`DistributedDataParallel`). One observer at a time; nil when unused.
+enum GradientHooks {
+  nonisolated(unsafe) static var leafReady: ((Tensor) -> Void)?
+}
+
 /// Global switch for graph recording; see `noGrad(_:)`. Kestrel runs a graph on one thread at a time.
 public enum GradMode {
   nonisolated(unsafe) static var enabled = true
@@ -75,8 +82,11 @@ extension Tensor {
       var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
       if gradFn == nil {  // backward on a leaf
         accumulateLeafGrad(seed)
+        GradientHooks.leafReady?(self)
         return
       }
+      let ready = GradientHooks.leafReady
+      var uses = ready == nil ? [:] : Self.leafUses(order)
       for node in order.reversed() {
         guard let fn = node.gradFn else { continue }
         node.gradFn = nil  // free the graph as we go
@@ -89,6 +99,10 @@ extension Tensor {
             "backward of \(fn.name): gradient shape \(ig.shape) does not match input shape \(input.shape)")
           if input.gradFn == nil {
             input.accumulateLeafGrad(ig)
+            if let ready, let left = uses[ObjectIdentifier(input)] {
+              if left == 1 { ready(input) }
+              uses[ObjectIdentifier(input)] = left - 1
+            }
           } else if let existing = grads[ObjectIdentifier(input)] {
             grads[ObjectIdentifier(input)] = existing + ig
           } else {
@@ -99,6 +113,18 @@ extension Tensor {
         fn.backward = nil
       }
     }
+  }
+
+  /// How many times each leaf that needs a gradient is an input of a node in `order` (its gradient is final
+  /// when that many contributions have been added).
+  private static func leafUses(_ order: [Tensor]) -> [ObjectIdentifier: Int] {
+    var uses: [ObjectIdentifier: Int] = [:]
+    for node in order {
+      for input in node.gradFn?.inputs ?? [] where input.requiresGrad && input.gradFn == nil {
+        uses[ObjectIdentifier(input), default: 0] += 1
+      }
+    }
+    return uses
   }
 
   /// Adds `g` into `grad`, allocating an owned buffer on first use.

@@ -2,16 +2,18 @@ import CMPI
 
 // DistributedDataParallel, as PyTorch's DDP does it: parameters broadcast from rank 0 at the start, gradients
 // grouped into buckets (about `bucketBytes` each) in reverse parameter order — the order backward finishes them —
-// and summed with non-blocking MPI_Iallreduce, all waited for before the optimizer step, then divided by the
-// world size. Gradient clipping after `averageGradients` sees the averaged gradients.
+// and each bucket summed with a non-blocking MPI_Iallreduce the moment its last gradient is final, while backward
+// goes on with the layers below. Every reduction is waited for before `backward` returns, and the sums are divided
+// by the world size, so gradient clipping and the optimizer step see the averaged gradients.
 
-/// Data-parallel helpers over a module's parameters.
+/// Data-parallel helpers shared by every trainer.
 public enum DataParallel {
   /// Default bucket size: 25 MB, PyTorch DDP's.
   public static let defaultBucketBytes = 25 << 20
 
-  /// Wall-clock seconds this process has spent in `averageGradients` (packing, the reductions and the wait).
-  nonisolated(unsafe) public private(set) static var reduceSeconds = 0.0
+  /// Wall-clock seconds this process has spent on gradient reduction that backward did not hide: packing,
+  /// starting reductions, and waiting for them after backward.
+  nonisolated(unsafe) public internal(set) static var reduceSeconds = 0.0
 
   /// Copies every parameter and buffer of `module` from rank 0 to the other ranks.
   public static func broadcastParameters(_ module: Module) throws {
@@ -22,54 +24,140 @@ public enum DataParallel {
       if c !== t { t.assign(c) }
     }
   }
+}
 
-  /// Averages the gradients of `parameters` over all ranks, bucket by bucket (reverse order). Parameters without a
-  /// gradient on this rank take part with zeros, so every rank sends the same buckets. A failed collective ends
-  /// the whole job with a message naming the rank (there is no recovering from a half-reduced step).
-  public static func averageGradients(_ parameters: [Tensor], bucketBytes: Int = defaultBucketBytes) {
-    guard Distributed.worldSize > 1 else { return }
-    let began = monotonicSeconds()
-    defer { reduceSeconds += monotonicSeconds() - began }
-    do { try reduce(parameters, bucketBytes: bucketBytes) } catch { Distributed.abort("\(error)") }
+/// Runs backward and averages the gradients of `parameters` over the ranks of the job, overlapping the two.
+/// In a single process `backward(_:)` is exactly `loss.backward()`. A failed collective ends the whole job with a
+/// message naming the rank (there is no recovering from a half-reduced step).
+public final class DistributedDataParallel {
+  /// The parameters whose gradients are averaged, in the order the model lists them.
+  public let parameters: [Tensor]
+  /// Bucket size in bytes.
+  public let bucketBytes: Int
+
+  /// A group of parameters reduced as one flat buffer.
+  private struct Bucket {
+    var members: [Tensor]
+    var flat: Tensor
+  }
+  private var buckets: [Bucket] = []
+  private var bucketOf: [ObjectIdentifier: Int] = [:]
+  private var pending: [Int] = []
+  private var launched = 0
+  private var requests: [MPI_Request?] = []
+
+  /// Averages `parameters` (e.g. `model.parameters`) in buckets of about `bucketBytes`.
+  public init(_ parameters: [Tensor], bucketBytes: Int = DataParallel.defaultBucketBytes) {
+    self.parameters = parameters
+    self.bucketBytes = Swift.max(bucketBytes, MemoryLayout<Float>.size)
   }
 
-  private static func reduce(_ parameters: [Tensor], bucketBytes: Int) throws {
-    let perBucket = Swift.max(1, bucketBytes / MemoryLayout<Float>.size)
-    var buckets: [[Tensor]] = [[]]
+  /// Groups the parameters into buckets, once: the same on every rank, so they start in the same order everywhere.
+  private func makeBuckets() {
+    guard buckets.isEmpty else { return }
+    let perBucket = bucketBytes / MemoryLayout<Float>.size
+    var groups: [[Tensor]] = []
     var filled = 0
-    for p in parameters.reversed() {
-      if p.grad == nil { p.grad = Tensor(zeros: p.shape) }
-      if filled + p.count > perBucket && !(buckets.last ?? []).isEmpty {
-        buckets.append([])
+    for p in parameters.reversed() where bucketOf[ObjectIdentifier(p)] == nil {
+      if groups.isEmpty || (filled + p.count > perBucket && filled > 0) {
+        groups.append([])
         filled = 0
       }
-      buckets[buckets.count - 1].append(p)
+      groups[groups.count - 1].append(p)
+      bucketOf[ObjectIdentifier(p)] = groups.count - 1
       filled += p.count
     }
-    // Each bucket is one contiguous buffer: the gradients copied in, reduced, copied back.
-    var flats: [(Tensor, [Tensor])] = []
-    var requests: [MPI_Request?] = []
-    for bucket in buckets where !bucket.isEmpty {
-      let flat = Tensor(uninitializedShape: [bucket.reduce(0) { $0 + $1.count }])
-      var at = 0
-      for p in bucket {
-        guard let g = p.grad?.contiguous() else { continue }
-        (flat.ptr + at).update(from: g.ptr, count: g.count)
-        at += g.count
-      }
-      requests.append(try Distributed.startAllreduceSum(flat.ptr, count: flat.count))
-      flats.append((flat, bucket))
+    buckets = groups.map { Bucket(members: $0, flat: Tensor(zeros: [$0.reduce(0) { $0 + $1.count }])) }
+  }
+
+  /// How many buckets the gradients travel in.
+  public var bucketCount: Int {
+    makeBuckets()
+    return buckets.count
+  }
+
+  /// `loss.backward()`, then the averaged gradients in every parameter's `grad`. Buckets start reducing during
+  /// backward as soon as all their gradients are final.
+  public func backward(_ loss: Tensor) {
+    guard Distributed.worldSize > 1 else { return loss.backward() }
+    begin()
+    GradientHooks.leafReady = { [unowned self] leaf in self.ready(leaf) }
+    loss.backward()
+    GradientHooks.leafReady = nil
+    finish()
+  }
+
+  /// Averages whatever gradients the parameters hold (zeros where none) without a backward pass: for a rank
+  /// with no rows in this step, or a loss built from several backward calls.
+  public func synchronize() {
+    guard Distributed.worldSize > 1 else { return }
+    begin()
+    finish()
+  }
+
+  private func begin() {
+    makeBuckets()
+    pending = buckets.map(\.members.count)
+    launched = 0
+    requests.removeAll(keepingCapacity: true)
+  }
+
+  /// A parameter's gradient is final: start every bucket, in order, whose gradients all are.
+  private func ready(_ leaf: Tensor) {
+    guard let b = bucketOf[ObjectIdentifier(leaf)] else { return }
+    pending[b] -= 1
+    let began = monotonicSeconds()
+    while launched < buckets.count && pending[launched] <= 0 {
+      launch(launched)
+      launched += 1
     }
-    try Distributed.wait(&requests)
+    progress()
+    DataParallel.reduceSeconds += monotonicSeconds() - began
+  }
+
+  /// Starts the buckets backward did not finish (parameters it never reached reduce as zeros), waits for all,
+  /// and writes back the averages.
+  private func finish() {
+    let began = monotonicSeconds()
+    defer { DataParallel.reduceSeconds += monotonicSeconds() - began }
+    while launched < buckets.count {
+      launch(launched)
+      launched += 1
+    }
+    do { try Distributed.wait(&requests) } catch { Distributed.abort("\(error)") }
     let scale = 1 / Float(Distributed.worldSize)
-    for (flat, bucket) in flats {
+    for bucket in buckets {
       var at = 0
-      for p in bucket {
+      for p in bucket.members {
         let g = Tensor(uninitializedShape: p.shape)
-        for i in 0..<p.count { g.ptr[i] = flat.ptr[at + i] * scale }
+        let (src, dst) = (bucket.flat.ptr + at, g.ptr)
+        for i in 0..<p.count { dst[i] = src[i] * scale }
         p.grad = g
         at += p.count
       }
     }
+  }
+
+  /// Packs bucket `b`'s gradients into its flat buffer and starts summing it over the ranks.
+  private func launch(_ b: Int) {
+    let flat = buckets[b].flat
+    var at = 0
+    for p in buckets[b].members {
+      if let g = p.grad?.contiguous() {
+        (flat.ptr + at).update(from: g.ptr, count: p.count)
+      } else {
+        (flat.ptr + at).update(repeating: 0, count: p.count)
+      }
+      at += p.count
+    }
+    do { requests.append(try Distributed.startAllreduceSum(flat.ptr, count: flat.count)) } catch {
+      Distributed.abort("\(error)")
+    }
+  }
+
+  /// Lets MPI move started reductions along (Open MPI progresses non-blocking collectives only inside MPI calls).
+  private func progress() {
+    guard !requests.isEmpty else { return }
+    do { _ = try Distributed.test(&requests) } catch { Distributed.abort("\(error)") }
   }
 }

@@ -129,6 +129,14 @@ public enum Distributed {
     try check(MPI_Waitall(Int32(requests.count), &requests, kestrel_mpi_statuses_ignore()), "MPI_Waitall")
   }
 
+  /// Moves started collectives along; true when all have completed (MPI_Testall).
+  static func test(_ requests: inout [MPI_Request?]) throws -> Bool {
+    guard !requests.isEmpty else { return true }
+    var done: Int32 = 0
+    try check(MPI_Testall(Int32(requests.count), &requests, &done, kestrel_mpi_statuses_ignore()), "MPI_Testall")
+    return done != 0
+  }
+
   private static func check(_ code: Int32, _ call: String) throws {
     guard code != kestrel_mpi_success() else { return }
     var text = [CChar](repeating: 0, count: 512)
