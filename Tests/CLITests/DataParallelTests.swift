@@ -35,7 +35,7 @@ final class DataParallelTests: XCTestCase {
   @discardableResult
   func assertTwoRanksMatchOne(
     _ tool: String, _ common: [String], batch b: Int, lines prefix: String, upTo stop: Character,
-    tensors suffix: String, file: StaticString = #filePath, line: UInt = #line
+    tensors suffix: String, loose: [String: Float] = [:], file: StaticString = #filePath, line: UInt = #line
   ) throws -> String {
     let one = try CLI.run(
       tool, common + ["--batch-size", "\(2 * b)", "--out", dir + "/one.safetensors"],
@@ -51,7 +51,7 @@ final class DataParallelTests: XCTestCase {
     XCTAssertEqual(lines(two.stdout), lines(one.stdout), two.stdout, file: file, line: line)
     XCTAssertEqual(lines(two.stdout).count, 2, two.stdout, file: file, line: line)
     try assertSameTensors(
-      dir + "/one.safetensors" + suffix, dir + "/two.safetensors" + suffix, file: file, line: line)
+      dir + "/one.safetensors" + suffix, dir + "/two.safetensors" + suffix, loose: loose, file: file, line: line)
     return two.stdout
   }
 
@@ -67,8 +67,11 @@ final class DataParallelTests: XCTestCase {
     XCTAssertEqual(stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, stdout)  // rank 0 alone prints
   }
 
-  /// Both files hold the same tensors to float tolerance (1e-4 of the tensor's largest magnitude, at least 1).
-  func assertSameTensors(_ one: String, _ two: String, file: StaticString = #filePath, line: UInt = #line) throws {
+  /// Both files hold the same tensors to float tolerance (1e-4 of the tensor's largest magnitude, at least 1), or
+  /// the tolerance `loose` gives a tensor by name.
+  func assertSameTensors(
+    _ one: String, _ two: String, loose: [String: Float] = [:], file: StaticString = #filePath, line: UInt = #line
+  ) throws {
     let (a, _) = try SafeTensors.read(one)
     let (b, _) = try SafeTensors.read(two)
     XCTAssertEqual(Set(a.keys), Set(b.keys), file: file, line: line)
@@ -77,7 +80,7 @@ final class DataParallelTests: XCTestCase {
       XCTAssertEqual(x.count, y.count, name, file: file, line: line)
       let diff = zip(x, y).map { abs($0 - $1) }.max() ?? 0
       let scale = max(1, x.map { abs($0) }.max() ?? 0)
-      XCTAssertLessThan(diff, 1e-4 * scale, name, file: file, line: line)
+      XCTAssertLessThan(diff, loose[name] ?? 1e-4 * scale, name, file: file, line: line)
     }
   }
 
@@ -100,6 +103,27 @@ final class DataParallelTests: XCTestCase {
     ]
     try assertTwoRanksMatchOne(
       "translate", common, batch: 4, lines: "step ", upTo: "B", tensors: ".last.safetensors")
+  }
+
+  /// gan: 2 ranks × 4 images with synchronised batch norm (both networks, every forward) end where 1 × 8 does:
+  /// the noise of the global batch is drawn alike and shared out, and both networks' gradients are averaged.
+  func testGANTwoRanksWithSyncBatchNormEqualOneProcess() throws {
+    let common = [
+      "train", "--dataset", "folder:\(CLI.assets)/datasets/fashion5", "--size", "28", "--channels", "1", "--width",
+      "8", "--latent", "8", "--epochs", "2", "--max-steps", "3", "--sync-bn", "--bucket-mb", "0.005",
+    ]
+    // A bias just before a batch norm has a gradient of exactly 0 in exact arithmetic (the norm subtracts the
+    // mean), so what backward gives it is round-off, which Adam scales up to steps of ±lr: such a bias, and the
+    // running mean it shifts, drift apart by up to lr (2e-4) a step — 6 steps here. Without --sync-bn the
+    // other tensors differ by 1e-3 (measured), with it by at most 1.2e-7.
+    let drift: Float = 6 * 2e-4
+    let loose = [
+      "generator.project.bias", "generator.projectNorm.runningMean", "generator.up1.bias",
+      "generator.up1Norm.runningMean", "discriminator.down2.bias", "discriminator.down2Norm.runningMean",
+    ].reduce(into: [String: Float]()) { $0[$1] = drift }
+    try assertTwoRanksMatchOne(
+      "gan", common, batch: 4, lines: "epoch ", upTo: "(", tensors: ".last.safetensors", loose: loose)
+    XCTAssertTrue(FileIO.exists(dir + "/two.safetensors.epoch-002.png"))
   }
 
   /// A rank that fails ends the whole job at once with a non-zero exit and its message (no hang).

@@ -41,3 +41,61 @@ final class DistributedTests: XCTestCase {
     for (id, grad) in seen { XCTAssertEqual(grad, (id == ObjectIdentifier(w) ? w : b).grad?.toArray()) }
   }
 }
+
+/// Synchronised batch norm on one rank's rows A, with a reducer that adds what a second rank holding rows B
+/// would contribute, gives the rows of A exactly what one batch norm over [A; B] gives: outputs, dx, and the
+/// running statistics (unbiased with the global count).
+final class SyncBatchNormTests: XCTestCase {
+  func testReducedStatisticsMatchTheGlobalBatch() throws {
+    let (a, b, c) = (2, 3, 2)  // rows on "this rank", rows on the other, channels
+    var rng = PRNG(seed: 7)
+    let x = Tensor.randn([a + b, c], generator: &rng) * 2 + 0.5  // (A+B, C)
+    let r = Tensor.randn([a + b, c], generator: &rng)  // upstream gradient
+    let weight = Tensor([1.5, -0.7], shape: [c], requiresGrad: true)
+    let bias = Tensor([0.2, 0.1], shape: [c], requiresGrad: true)
+    // One process, the global batch.
+    let xg = x.detached().requiringGrad()
+    let (rm, rv) = (Tensor(zeros: [c]), Tensor(repeating: 1, shape: [c]))
+    let yg = xg.batchNorm(runningMean: rm, runningVar: rv, weight: weight, bias: bias, training: true)
+    (yg * r).sum().backward()
+    // This rank: rows A; the reducer adds rows B's sums, computed here from the global statistics.
+    let (xs, rs) = (x.toArray(), r.toArray())
+    let m = Double(a + b)
+    let mean = (0..<c).map { ch in (0..<(a + b)).reduce(0.0) { $0 + Double(xs[$1 * c + ch]) } / m }
+    let variance = (0..<c).map { ch in
+      (0..<(a + b)).reduce(0.0) { $0 + pow(Double(xs[$1 * c + ch]) - mean[ch], 2) } / m
+    }
+    let rowsB = a..<(a + b)
+    var calls = 0
+    let reducer: (inout [Double]) -> Void = { sums in
+      calls += 1
+      for ch in 0..<c {
+        if calls == 1 {  // forward: Σx, Σx², M
+          sums[ch] += rowsB.reduce(0.0) { $0 + Double(xs[$1 * c + ch]) }
+          sums[c + ch] += rowsB.reduce(0.0) { $0 + Double(xs[$1 * c + ch] * xs[$1 * c + ch]) }
+        } else {  // backward: Σg, Σg·x̂, M
+          let inv = 1 / (variance[ch] + 1e-5).squareRoot()
+          sums[ch] += rowsB.reduce(0.0) { $0 + Double(rs[$1 * c + ch]) }
+          sums[c + ch] += rowsB.reduce(0.0) {
+            $0 + Double(rs[$1 * c + ch]) * (Double(xs[$1 * c + ch]) - mean[ch]) * inv
+          }
+        }
+      }
+      sums[2 * c] += Double(b)
+    }
+    let xa = x.slice(axis: 0, 0..<a).contiguous().requiringGrad()
+    let (rmA, rvA) = (Tensor(zeros: [c]), Tensor(repeating: 1, shape: [c]))
+    let ya = xa.batchNorm(
+      runningMean: rmA, runningVar: rvA, weight: weight, bias: bias, training: true, reduce: reducer)
+    (ya * r.slice(axis: 0, 0..<a).contiguous()).sum().backward()
+    XCTAssertEqual(calls, 2)
+    func close(_ p: [Float], _ q: [Float], _ what: String) {
+      XCTAssertEqual(p.count, q.count, what)
+      for (u, v) in zip(p, q) { XCTAssertEqual(u, v, accuracy: 1e-5, what) }
+    }
+    close(ya.toArray(), Array(yg.toArray().prefix(a * c)), "y")
+    close(xa.grad?.toArray() ?? [], Array(xg.grad?.toArray().prefix(a * c) ?? []), "dx")
+    close(rmA.toArray(), rm.toArray(), "running mean")
+    close(rvA.toArray(), rv.toArray(), "running variance")
+  }
+}

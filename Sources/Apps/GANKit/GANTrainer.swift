@@ -38,10 +38,18 @@ public final class GANTrainer {
   public let average: Generator?
   /// (averaged, live) tensor pairs, matched once by name (loading state copies in place, so they stay valid).
   let averaged: [(average: Tensor, live: Tensor)]
+  /// Backward with each network's gradients averaged over a data-parallel job (plain backward in one process).
+  let ddpG: DistributedDataParallel
+  let ddpD: DistributedDataParallel
 
-  public init(_ pair: GANPair, options: GANTrainOptions = GANTrainOptions()) {
+  /// A trainer for `pair`; in a data-parallel job gradients travel in buckets of about `bucketBytes`.
+  public init(
+    _ pair: GANPair, options: GANTrainOptions = GANTrainOptions(), bucketBytes: Int = DataParallel.defaultBucketBytes
+  ) {
     self.pair = pair
     self.options = options
+    ddpG = DistributedDataParallel(pair.generator.parameters, bucketBytes: bucketBytes)
+    ddpD = DistributedDataParallel(pair.discriminator.parameters, bucketBytes: bucketBytes)
     if options.emaDecay > 0 {
       let copy = Generator(pair.config)
       let live = pair.generator.stateDict()
@@ -60,13 +68,17 @@ public final class GANTrainer {
       beta2: options.beta2)
   }
 
-  /// Runs one D step and one G step on `real` (N, C, S, S) in [-1, 1]; `z` (N, Z) is drawn from `rng`.
+  /// Runs one D step and one G step on `real` (N, C, S, S) in [-1, 1]; `z` (N, Z) is drawn from `rng`. In a
+  /// data-parallel job `real` is this rank's rows of the global batch: every rank draws the noise of the whole
+  /// global batch (same generator state everywhere) and takes its rows, both networks' gradients are averaged,
+  /// and the statistics returned are the means over the ranks.
   public func step(real: Tensor, rng: inout PRNG) -> GANStepStats {
     let (g, d) = (pair.generator, pair.discriminator)
     g.train()
     d.train()
-    let n = real.shape[0]
-    let z = Tensor.randn([n, pair.config.latent], generator: &rng)  // (N, Z)
+    let (n, ranks) = (real.shape[0], Distributed.worldSize)
+    var z = Tensor.randn([n * ranks, pair.config.latent], generator: &rng)  // (N·ranks, Z)
+    if ranks > 1 { z = z.slice(axis: 0, (Distributed.rank * n)..<((Distributed.rank + 1) * n)).contiguous() }  // (N, Z)
     let fake = g(z)  // (N, C, S, S)
     let judged = n / pair.config.pack  // D gives one logit per pack of images
     let realTargets = Tensor(repeating: 1 - options.labelSmoothing, shape: [judged, 1])
@@ -79,21 +91,21 @@ public final class GANTrainer {
     let lossD =
       realLogits.binaryCrossEntropyWithLogits(targets: realTargets)
       + fakeLogits.binaryCrossEntropyWithLogits(targets: zeros)
-    lossD.backward()
+    ddpD.backward(lossD)
     optD.step()
 
     // Generator step: D's parameters are frozen so backward computes only what G needs.
     optG.zeroGrad()
     for (_, p) in optD.namedParameters { p.requiresGrad = false }
     let lossG = d(fake).binaryCrossEntropyWithLogits(targets: ones)
-    lossG.backward()
+    ddpG.backward(lossG)
     for (_, p) in optD.namedParameters { p.requiresGrad = true }
     optG.step()
     updateAverage()
 
-    return GANStepStats(
-      lossD: Double(lossD.item), lossG: Double(lossG.item),
-      dReal: meanSigmoid(realLogits), dFake: meanSigmoid(fakeLogits))
+    let stats = [Double(lossD.item), Double(lossG.item), meanSigmoid(realLogits), meanSigmoid(fakeLogits)]
+    let mean = ranks > 1 ? stats.map { Distributed.mean($0) } : stats
+    return GANStepStats(lossD: mean[0], lossG: mean[1], dReal: mean[2], dFake: mean[3])
   }
 }
 

@@ -36,6 +36,8 @@ struct Train: ParsableCommand {
   @Option(help: "Augmentation: random shift of up to N pixels.") var shift = 2
   @Flag(help: "Augmentation: random horizontal flips (not for digits).") var flip = false
   @Option(help: "Label smoothing.") var labelSmoothing: Float = 0
+  @Flag(help: "Data-parallel runs (mpirun): batch norm uses the statistics of the global batch, not each rank's.")
+  var syncBn = false
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
@@ -77,6 +79,7 @@ struct Train: ParsableCommand {
     if let resumed = run.resumed {
       do { try resumed.restore(into: network, optimizer: opt) } catch { throw AppError("\(run.lastPath): \(error)") }
     }
+    if syncBn, let module = network as? Module { DataParallel.synchronizeBatchNorm(module) }
     let trainer = ClassifierTrainer(
       network, optimizer: opt, data: set, options: options, bucketBytes: training.bucketBytes)
     let started = monotonicSeconds()

@@ -34,6 +34,8 @@ struct Train: ParsableCommand {
   @Option(help: "Extra discriminator blocks at 1/4 resolution (3×3 convs; 0 = W7).") var dExtra = 0
   @Option(help: "Use only the first N training images (quick runs).") var limit: Int?
   @Option(help: "Stop each epoch after N iterations (quick runs).") var maxSteps: Int?
+  @Flag(help: "Data-parallel runs (mpirun): batch norm uses the statistics of the global batch, not each rank's.")
+  var syncBn = false
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive (got \(epochs))") }
@@ -66,7 +68,9 @@ struct Train: ParsableCommand {
     var images = noGrad { set.train.inputs * 2 - 1 }  // (N, C, S, S) in [-1, 1]
     if let limit, limit < images.shape[0] { images = images.slice(axis: 0, 0..<limit).contiguous() }
     let count = images.shape[0]
-    guard count >= batchSize else { throw AppError("\(data.dataset): \(count) images, fewer than one batch") }
+    do { try Distributed.initialize() } catch { throw AppError("\(error)") }
+    let global = batchSize * Distributed.worldSize  // --batch-size is per rank (PyTorch's convention)
+    guard count >= global else { throw AppError("\(data.dataset): \(count) images, fewer than one batch of \(global)") }
     let dataset = TensorDataset(inputs: images, labels: Array(set.train.labels.prefix(count)))
 
     Random.seed(seed)
@@ -82,12 +86,16 @@ struct Train: ParsableCommand {
           "\(out): trained on \(c.channels)×\(c.size)×\(c.size) images, \(data.dataset) has \(set.channels)×\(set.size)×\(set.size)"
         )
       }
-      trainer = GANTrainer(saved.pair, options: options)
+      trainer = GANTrainer(saved.pair, options: options, bucketBytes: training.bucketBytes)
       do { try saved.restoreOptimizers(into: trainer) } catch { throw AppError("\(error)") }
     } else {
-      trainer = GANTrainer(GANPair(config(set)), options: options)
+      trainer = GANTrainer(GANPair(config(set)), options: options, bucketBytes: training.bucketBytes)
     }
     let pair = trainer.pair
+    if syncBn {
+      DataParallel.synchronizeBatchNorm(pair.generator)
+      DataParallel.synchronizeBatchNorm(pair.discriminator)
+    }
     printLine(
       "DCGAN on \(data.dataset): G \(pair.generator.parameterCount) + D \(pair.discriminator.parameterCount) parameters; \(count) images \(set.channels)×\(set.size)×\(set.size)"
     )
@@ -97,7 +105,10 @@ struct Train: ParsableCommand {
   /// Epochs of alternating D and G steps; after each: a fixed-noise grid and both checkpoints.
   func train(_ trainer: GANTrainer, dataset: TensorDataset, run: TrainingRun<GANRecord>) throws {
     let fixedNoise = latents(count: 64, size: trainer.pair.config.latent, seed: seed &+ 12345)
-    let sampler = BatchSampler(count: dataset.count, batchSize: batchSize, shuffle: true, dropLast: true, seed: seed)
+    // Global batches of batchSize × ranks, shuffled alike on every rank; each rank trains on its rows.
+    let (rank, ranks) = (Distributed.rank, Distributed.worldSize)
+    let sampler = BatchSampler(
+      count: dataset.count, batchSize: batchSize * ranks, shuffle: true, dropLast: true, seed: seed)
     var rng = PRNG(seed: seed &+ UInt64(run.history.count) &* 1_000_003)
     let stepsPerEpoch = min(sampler.batchesPerEpoch, maxSteps ?? Int.max)
     let schedule = LinearDecayLR(
@@ -115,7 +126,7 @@ struct Train: ParsableCommand {
         if s / stepsPerEpoch != epoch {
           (epoch, batches) = (s / stepsPerEpoch, sampler.batches(epoch: s / stepsPerEpoch))
         }
-        let idx = batches[s % stepsPerEpoch]
+        let idx = Array(batches[s % stepsPerEpoch][(rank * batchSize)..<((rank + 1) * batchSize)])
         let real = dataset.batch(idx).0  // (B, C, S, S)
         schedule.apply(to: trainer.optD)
         schedule.apply(to: trainer.optG)
@@ -135,7 +146,8 @@ struct Train: ParsableCommand {
         sums = (0, 0, 0, 0, 0)
         trainer.recalibrateAverage()
         grid = run.out + ".epoch-" + String(format: "%03d", record.epoch) + ".png"
-        try imageGrid(generate(trainer.samplingPair.generator, fixedNoise), columns: 8, scale: 2).writePNG(to: grid)
+        let images = generate(trainer.samplingPair.generator, fixedNoise)
+        if Distributed.isPrimary { try imageGrid(images, columns: 8, scale: 2).writePNG(to: grid) }
         return record
       },
       save: { path, withOptimizer, history, meta in

@@ -15,6 +15,19 @@ public enum DataParallel {
   /// starting reductions, and waiting for them after backward.
   nonisolated(unsafe) public internal(set) static var reduceSeconds = 0.0
 
+  /// Makes every batch norm in `module` normalise by the statistics of the global batch (summed over the ranks
+  /// in each training forward and backward) instead of its rank's rows: PyTorch's SyncBatchNorm. With it, N ranks
+  /// of batch b train as one process of batch N·b would. Nothing changes in a single process.
+  public static func synchronizeBatchNorm(_ module: Module) {
+    guard Distributed.worldSize > 1 else { return }
+    if let bn = module as? BatchNorm {
+      bn.statisticsReducer = { sums in
+        do { try Distributed.allreduceSum(&sums) } catch { Distributed.abort("\(error)") }
+      }
+    }
+    for (_, child) in module.namedChildren() { synchronizeBatchNorm(child) }
+  }
+
   /// Copies every parameter and buffer of `module` from rank 0 to the other ranks.
   public static func broadcastParameters(_ module: Module) throws {
     guard Distributed.worldSize > 1 else { return }

@@ -71,6 +71,18 @@ public enum Distributed {
         kestrel_mpi_comm_world()), "MPI_Allreduce")
   }
 
+  /// Sums `values` element-wise over all ranks, in place.
+  public static func allreduceSum(_ values: inout [Double]) throws {
+    guard state.size > 1, !values.isEmpty else { return }
+    let count = Int32(values.count)
+    try values.withUnsafeMutableBufferPointer { buf in
+      try check(
+        MPI_Allreduce(
+          kestrel_mpi_in_place(), buf.baseAddress, count, kestrel_mpi_double(), kestrel_mpi_sum(),
+          kestrel_mpi_comm_world()), "MPI_Allreduce")
+    }
+  }
+
   /// Averages `count` floats at `buffer` over all ranks, in place.
   public static func allreduceAverage(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard state.size > 1 else { return }

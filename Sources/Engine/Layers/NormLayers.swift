@@ -12,6 +12,9 @@ public class BatchNorm: Module, Layer {
   public var momentum: Float
   /// Added to the variance.
   public let eps: Float
+  /// Sums per-channel statistics over the ranks of a data-parallel job in place, for synchronised batch norm
+  /// (`DataParallel.synchronizeBatchNorm`); nil keeps statistics per rank (the default, as in PyTorch DDP).
+  public var statisticsReducer: ((inout [Double]) -> Void)?
 
   /// Batch norm over `features` channels.
   public init(_ features: Int, momentum: Float = 0.1, eps: Float = 1e-5, affine: Bool = true) {
@@ -27,7 +30,7 @@ public class BatchNorm: Module, Layer {
   public func callAsFunction(_ input: Tensor) -> Tensor {
     input.batchNorm(
       runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: isTraining,
-      momentum: momentum, eps: eps)
+      momentum: momentum, eps: eps, reduce: statisticsReducer)
   }
 }
 

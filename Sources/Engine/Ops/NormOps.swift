@@ -5,9 +5,12 @@
 extension Tensor {
   /// Batch normalisation of (N, C) or (N, C, H, W). In training, normalises with the batch statistics and
   /// updates `runningMean`/`runningVar` in place (unbiased variance, PyTorch's convention); in eval, uses them.
+  /// `reduce`, when given, sums per-channel statistics over the ranks of a data-parallel job in place (synchronised
+  /// batch norm): the forward then normalises by the statistics of the global batch, and the backward reduces
+  /// Σg and Σg·x̂ the same way, so dx is that of one process holding the global batch.
   public func batchNorm(
     runningMean: Tensor, runningVar: Tensor, weight: Tensor?, bias: Tensor?, training: Bool,
-    momentum: Float = 0.1, eps: Float = 1e-5
+    momentum: Float = 0.1, eps: Float = 1e-5, reduce: ((inout [Double]) -> Void)? = nil
   ) -> Tensor {
     precondition(rank == 2 || rank == 4, "batchNorm: input must be (N, C) or (N, C, H, W), got \(shape)")
     let n = shape[0]
@@ -20,7 +23,8 @@ extension Tensor {
     let px = x.ptr
     let (meanV, invStd) =
       training
-      ? batchStatistics(px, n: n, c: c, s: s, eps: eps, updating: (runningMean, runningVar), momentum: momentum)
+      ? batchStatistics(
+        px, n: n, c: c, s: s, eps: eps, updating: (runningMean, runningVar), momentum: momentum, reduce: reduce)
       : ((0..<c).map { runningMean.ptr[$0] }, (0..<c).map { 1 / (runningVar.ptr[$0] + eps).squareRoot() })
     let pw = weight?.contiguous().ptr
     let pb = bias?.contiguous().ptr
@@ -37,7 +41,8 @@ extension Tensor {
     }
     return recordingNorm(out, "batch_norm", weight: weight, bias: bias) { [shape] g in
       let (dx, sumG, sumGX) = batchNormBackward(
-        x: px, g: g.contiguous().ptr, shape: shape, mean: meanV, invStd: invStd, weight: pw, training: training)
+        x: px, g: g.contiguous().ptr, shape: shape, mean: meanV, invStd: invStd, weight: pw, training: training,
+        reduce: reduce)
       return (dx, sumGX, sumG)
     }
   }
@@ -97,18 +102,15 @@ extension Tensor {
 }
 
 /// Batch statistics per channel of (N, C, S) at `px`: mean and 1/√(var + ε) (biased variance, accumulated in
-/// Double per channel); updates the running statistics (unbiased variance) with `momentum`.
+/// Double per channel); updates the running statistics (unbiased variance) with `momentum`. `reduce` sums the
+/// per-channel sums, sums of squares and the count over ranks (synchronised batch norm).
 private func batchStatistics(
   _ px: UnsafeMutablePointer<Float>, n: Int, c: Int, s: Int, eps: Float,
   updating running: (mean: Tensor, variance: Tensor),
-  momentum: Float
+  momentum: Float, reduce: ((inout [Double]) -> Void)?
 ) -> ([Float], [Float]) {
-  let m = n * s
-  var meanV = [Float](repeating: 0, count: c)
-  var invStd = [Float](repeating: 0, count: c)
+  var sums = [Double](repeating: 0, count: 2 * c + 1)  // Σx per channel, Σx² per channel, M
   for ch in 0..<c {
-    var sum: Double = 0
-    var sq: Double = 0
     for i in 0..<n {
       let p = px + (i &* c &+ ch) &* s
       var a: Float = 0
@@ -117,9 +119,17 @@ private func batchStatistics(
         a += p[j]
         b += p[j] * p[j]
       }
-      sum += Double(a)
-      sq += Double(b)
+      sums[ch] += Double(a)
+      sums[c + ch] += Double(b)
     }
+  }
+  sums[2 * c] = Double(n * s)
+  reduce?(&sums)
+  let m = Int(sums[2 * c])
+  var meanV = [Float](repeating: 0, count: c)
+  var invStd = [Float](repeating: 0, count: c)
+  for ch in 0..<c {
+    let (sum, sq) = (sums[ch], sums[c + ch])
     let mu = sum / Double(m)
     let variance = Swift.max(sq / Double(m) - mu * mu, 0)
     meanV[ch] = Float(mu)
@@ -131,14 +141,16 @@ private func batchStatistics(
   return (meanV, invStd)
 }
 
-/// Batch norm's backward: dx, Σg and Σ g·x̂ per channel (the bias and weight gradients).
+/// Batch norm's backward: dx, Σg and Σ g·x̂ per channel (the bias and weight gradients). With `reduce`
+/// (synchronised batch norm) dx uses Σg, Σg·x̂ and M summed over the ranks; the weight and bias gradients stay
+/// this rank's sums (data-parallel averaging combines them).
 private func batchNormBackward(
   x px: UnsafeMutablePointer<Float>, g pg: UnsafeMutablePointer<Float>, shape: [Int], mean meanV: [Float],
-  invStd: [Float], weight pw: UnsafeMutablePointer<Float>?, training: Bool
+  invStd: [Float], weight pw: UnsafeMutablePointer<Float>?, training: Bool, reduce: ((inout [Double]) -> Void)?
 ) -> (Tensor, [Float], [Float]) {
   let (n, c) = (shape[0], shape[1])
   let s = shape.count == 4 ? shape[2] * shape[3] : 1
-  let m = n * s
+  var m = n * s
   var sumG = [Float](repeating: 0, count: c)
   var sumGX = [Float](repeating: 0, count: c)  // Σ g·x̂
   for i in 0..<n {
@@ -156,6 +168,14 @@ private func batchNormBackward(
       sumGX[ch] += b
     }
   }
+  var (globalG, globalGX) = (sumG, sumGX)
+  if training, let reduce {
+    var sums = sumG.map(Double.init) + sumGX.map(Double.init) + [Double(m)]  // Σg, Σg·x̂, M
+    reduce(&sums)
+    globalG = sums[0..<c].map { Float($0) }
+    globalGX = sums[c..<(2 * c)].map { Float($0) }
+    m = Int(sums[2 * c])
+  }
   let dx = Tensor(uninitializedShape: shape)
   for i in 0..<n {
     for ch in 0..<c {
@@ -167,7 +187,7 @@ private func batchNormBackward(
       if training {
         // dx = w·inv/M · (M·g − Σg − x̂·Σ(g·x̂))
         let k = w * inv / Float(m)
-        let (a, b) = (sumG[ch], sumGX[ch])
+        let (a, b) = (globalG[ch], globalGX[ch])
         for j in 0..<s { d[j] = k * (Float(m) * gs[j] - a - (src[j] - mu) * inv * b) }
       } else {
         let k = w * inv
