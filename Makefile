@@ -14,7 +14,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export KESTREL_DATA ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 clean
+.PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 bench-scaling test-netns clean
 
 all: build
 
@@ -78,6 +78,14 @@ bench-venv:
 
 bench: release bench-venv
 	$(VENV)/bin/python Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
+
+# Data-parallel scaling (2 ranks vs 1, W3/W5/W6 shapes) and allreduce bandwidth between two network namespaces.
+bench-scaling: release
+	$(PYTHON) Benchmarks/scaling.py --bin $(RELEASE_BIN)
+
+# The 2-rank equivalence test across two network namespaces (TCP), on its own.
+test-netns: build
+	$(SWIFT) test --filter DataParallelTests.testTwoRanksInTwoNetworkNamespacesEqualOneProcess
 
 # textgen equal-time comparison: W5 config on Shakespeare, 10 minutes in PyTorch and in Kestrel side by side.
 equal-time: release bench-venv

@@ -11,22 +11,38 @@ final class DataParallelTests: XCTestCase {
   override func setUpWithError() throws { dir = try CLI.tempDirectory() }
   override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
-  /// `mpirun -np 2 --oversubscribe` (root allowed) with one thread per rank; nil when Open MPI is not installed.
-  func mpirun(_ tool: String, _ arguments: [String], second: [String]? = nil) throws -> CLIResult? {
+  /// How the 2-rank job is launched: on this host (shared memory), or one rank in each of two network
+  /// namespaces with TCP between them (Tests/Distributed/two-namespaces.sh), as on two machines.
+  enum Launch { case local, twoNamespaces }
+
+  /// `mpirun -np 2` (root allowed, one thread per rank); nil when Open MPI is not installed. `second` gives rank 1
+  /// other arguments (local launches only).
+  func mpirun(
+    _ tool: String, _ arguments: [String], second: [String]? = nil, launch: Launch = .local
+  ) throws
+    -> CLIResult?
+  {
     guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileIO.exists($0) }) else {
       return nil
     }
     // Bounded: a job that hangs is ended after 2 minutes (and then fails the test).
     let binary = CLI.productsDirectory.appendingPathComponent(tool).path
+    let environment = [
+      "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "KESTREL_THREADS": "1",
+      "OMPI_MCA_btl": launch == .local ? "self,vader,tcp" : "self,tcp",
+    ]
+    if launch == .twoNamespaces {
+      let script = URL(fileURLWithPath: CLI.assets + "/../Tests/Distributed/two-namespaces.sh").standardized.path
+      return try CLI.run(
+        executable: URL(fileURLWithPath: "/usr/bin/timeout"), ["120", script, binary] + arguments,
+        environment: environment)
+    }
     let ranks =
       second.map { ["-np", "1", binary] + arguments + [":", "-np", "1", binary] + $0 }
       ?? ["-np", "2", binary] + arguments
     return try CLI.run(
       executable: URL(fileURLWithPath: "/usr/bin/timeout"), ["120", launcher, "--oversubscribe"] + ranks,
-      environment: [
-        "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "KESTREL_THREADS": "1",
-        "OMPI_MCA_btl": "self,vader,tcp",
-      ])
+      environment: environment)
   }
 
   /// Trains with `common` once alone with `--batch-size` 2b and once on 2 ranks with b each; asserts both succeed,
@@ -35,15 +51,17 @@ final class DataParallelTests: XCTestCase {
   @discardableResult
   func assertTwoRanksMatchOne(
     _ tool: String, _ common: [String], batch b: Int, lines prefix: String, upTo stop: Character,
-    tensors suffix: String, loose: [String: Float] = [:], file: StaticString = #filePath, line: UInt = #line
+    tensors suffix: String, loose: [String: Float] = [:], launch: Launch = .local, file: StaticString = #filePath,
+    line: UInt = #line
   ) throws -> String {
     let one = try CLI.run(
       tool, common + ["--batch-size", "\(2 * b)", "--out", dir + "/one.safetensors"],
       environment: ["KESTREL_THREADS": "1", "KESTREL_ASSETS": CLI.assets])
     XCTAssertEqual(one.status, 0, one.stderr, file: file, line: line)
-    guard let two = try mpirun(tool, common + ["--batch-size", "\(b)", "--out", dir + "/two.safetensors"]) else {
-      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
-    }
+    guard
+      let two = try mpirun(tool, common + ["--batch-size", "\(b)", "--out", dir + "/two.safetensors"], launch: launch)
+    else { throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)") }
+    if two.status == 77 { throw XCTSkip(two.stderr) }  // two-namespaces.sh: no namespaces here (not root)
     XCTAssertEqual(two.status, 0, two.stderr, file: file, line: line)
     func lines(_ s: String) -> [String] {
       s.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { String($0.prefix(while: { $0 != stop })) }
@@ -65,6 +83,18 @@ final class DataParallelTests: XCTestCase {
     let stdout = try assertTwoRanksMatchOne(
       "textgen", common, batch: 4, lines: "step ", upTo: "(", tensors: "")
     XCTAssertEqual(stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, stdout)  // rank 0 alone prints
+  }
+
+  /// The same textgen run with its two ranks in two network namespaces joined by a veth pair, TCP between them
+  /// (as on two machines): the same losses and weights as one process with the global batch.
+  func testTwoRanksInTwoNetworkNamespacesEqualOneProcess() throws {
+    let corpus = CLI.fixture("training-golden") + "/corpus.txt"
+    let common = [
+      "train", "--data", corpus, "--model", "gpt", "--layers", "1", "--width", "32", "--context", "16", "--steps", "12",
+      "--eval-every", "6", "--eval-batches", "2", "--sample-length", "10", "--dropout", "0", "--bucket-mb", "0.01",
+    ]
+    try assertTwoRanksMatchOne(
+      "textgen", common, batch: 4, lines: "step ", upTo: "(", tensors: "", launch: .twoNamespaces)
   }
 
   /// Both files hold the same tensors to float tolerance (1e-4 of the tensor's largest magnitude, at least 1), or

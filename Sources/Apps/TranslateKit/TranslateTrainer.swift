@@ -79,14 +79,15 @@ public final class TranslateTrainer {
     schedule = options.schedule.schedule
   }
 
-  /// One optimizer step on `batch`; returns the mean (label-smoothed) cross-entropy per target token.
+  /// One optimizer step on `batch`; returns the mean (label-smoothed) cross-entropy per target token. Under
+  /// mpirun each rank steps on its own batch with the gradients averaged (equal weights per rank).
   @discardableResult
   public func step(_ batch: TranslationBatch) -> Float {
     model.train()
     schedule.apply(to: optimizer)
     optimizer.zeroGrad()
     let loss = batchLoss(batch)
-    loss.backward()
+    ddp.backward(loss)  // in a data-parallel job: this rank's batch, gradients averaged over the ranks
     if options.clip > 0 { _ = clipGradNorm(model.parameters, maxNorm: options.clip) }
     optimizer.step()
     return loss.item

@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
       """,
     subcommands: [
       W1.self, W2.self, W3.self, W4.self, W5.self, W6.self, W6Data.self, W7.self, W8a.self, EnvSpeed.self, W9.self,
-      X1.self,
+      X1.self, DDPScaling.self, AllreduceBandwidth.self,
     ])
 }
 

@@ -20,7 +20,7 @@ final class Reporter {
   init(_ workload: String, _ options: BenchOptions) {
     self.workload = workload
     self.options = options
-    print("== \(workload)  (threads=\(options.threads), warmup=\(options.warmup), reps=\(options.reps))")
+    say("== \(workload)  (threads=\(options.threads), warmup=\(options.warmup), reps=\(options.reps))")
   }
 
   /// A rate row: `work` units per repetition divided by each repetition's time.
@@ -33,7 +33,7 @@ final class Reporter {
       "work_per_rep": work, "note": note, "rates": rates,
     ])
     let pad = { (s: String, n: Int) in s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-    print(
+    say(
       "  \(pad(framework, 28)) thr=\(options.threads) \(pad(metric, 44)) min \(fmt(rates.first ?? 0))  med \(fmt(median))  max \(fmt(rates.last ?? 0)) \(unit)"
         + (note.isEmpty ? "" : "   [\(note)]"))
   }
@@ -45,7 +45,7 @@ final class Reporter {
       "workload": workload, "framework": framework, "threads": options.threads, "metric": metric, "unit": "s",
       "min": t.first ?? 0, "median": t[t.count / 2], "max": t.last ?? 0, "reps": t.count, "lower_is_better": true,
     ])
-    print(
+    say(
       "  \(framework) thr=\(options.threads) \(metric)  min \(fmt(t.first ?? 0))  med \(fmt(t[t.count / 2]))  max \(fmt(t.last ?? 0)) s"
     )
   }
@@ -56,14 +56,17 @@ final class Reporter {
       "workload": workload, "framework": framework, "threads": options.threads, "metric": metric, "unit": unit,
       "value": value,
     ])
-    print("  \(framework) thr=\(options.threads) \(metric) \(fmt(value)) \(unit)")
+    say("  \(framework) thr=\(options.threads) \(metric) \(fmt(value)) \(unit)")
   }
+
+  /// Prints on rank 0 only (a benchmark under mpirun reports once).
+  func say(_ line: String) { if Distributed.isPrimary { print(line) } }
 
   func fmt(_ v: Double) -> String { String(format: v < 1 ? "%11.4f" : "%11.2f", v) }
 
   /// Appends the rows to `--json` if given.
   func finish() throws {
-    guard let path = options.json else { return }
+    guard let path = options.json, Distributed.isPrimary else { return }
     var text = ""
     for r in rows {
       let data = try JSONSerialization.data(withJSONObject: r, options: [.sortedKeys])

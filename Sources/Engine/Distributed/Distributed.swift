@@ -36,6 +36,10 @@ public enum Distributed {
   /// rank can report itself. A process that was not launched stays a world of one.
   public static func initialize() throws {
     guard !state.live, isLaunched else { return }
+    // Open MPI's non-blocking allreduce (libnbc, used for DDP's buckets) picks binomial trees by default; its ring
+    // is 2.5x faster here for 64 MB (587 → 1,464 MB/s shared memory, 163 → 392 MB/s TCP between two namespaces;
+    // Benchmarks/reference-mpi). A user's own setting wins.
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", 0)
     var provided: Int32 = 0
     try check(MPI_Init_thread(nil, nil, kestrel_mpi_thread_funneled(), &provided), "MPI_Init_thread")
     MPI_Comm_set_errhandler(kestrel_mpi_comm_world(), kestrel_mpi_errors_return())
