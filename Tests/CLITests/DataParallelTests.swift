@@ -18,10 +18,9 @@ final class DataParallelTests: XCTestCase {
   /// `mpirun -np 2` (root allowed, one thread per rank); nil when Open MPI is not installed. `second` gives rank 1
   /// other arguments (local launches only).
   func mpirun(
-    _ tool: String, _ arguments: [String], second: [String]? = nil, launch: Launch = .local
-  ) throws
-    -> CLIResult?
-  {
+    _ tool: String, _ arguments: [String], second: [String]? = nil, launch: Launch = .local,
+    environment extra: [String: String] = [:]
+  ) throws -> CLIResult? {
     guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileIO.exists($0) }) else {
       return nil
     }
@@ -30,7 +29,7 @@ final class DataParallelTests: XCTestCase {
     let environment = [
       "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "KESTREL_THREADS": "1",
       "OMPI_MCA_btl": launch == .local ? "self,vader,tcp" : "self,tcp",
-    ]
+    ].merging(extra) { $1 }
     if launch == .twoNamespaces {
       let script = URL(fileURLWithPath: CLI.assets + "/../Tests/Distributed/two-namespaces.sh").standardized.path
       return try CLI.run(
@@ -83,6 +82,28 @@ final class DataParallelTests: XCTestCase {
     let stdout = try assertTwoRanksMatchOne(
       "textgen", common, batch: 4, lines: "step ", upTo: "(", tensors: "")
     XCTAssertEqual(stdout.components(separatedBy: "gpt: 14080 parameters").count, 2, stdout)  // rank 0 alone prints
+  }
+
+  /// Ranks that stop agreeing (here rank 0 is told to stop after 3 steps, rank 1 after 1000) would wait for each
+  /// other forever; the collective timeout ends the job within seconds with a message naming the rank and the
+  /// call, and the checkpoint saved before stays.
+  func testACollectiveThatNeverCompletesEndsTheJob() throws {
+    let corpus = CLI.fixture("training-golden") + "/corpus.txt"
+    let common = [
+      "train", "--data", corpus, "--model", "gpt", "--layers", "1", "--width", "32", "--context", "16",
+      "--batch-size", "4", "--eval-every", "1", "--eval-batches", "1", "--out", dir + "/t.safetensors",
+    ]
+    guard
+      let r = try mpirun(
+        "textgen", common + ["--steps", "3"], second: common + ["--steps", "1000"],
+        environment: ["KESTREL_COLLECTIVE_TIMEOUT": "3"])
+    else { throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)") }
+    XCTAssertNotEqual(r.status, 0)
+    XCTAssertNotEqual(r.status, 124, "the job hung until the timeout")
+    XCTAssertTrue(r.stderr.contains("did not complete in 3 s (KESTREL_COLLECTIVE_TIMEOUT=3)"), r.stderr)
+    XCTAssertNotNil(r.stderr.range(of: #"rank [01]: MPI_\w+ did not"#, options: .regularExpression), r.stderr)
+    XCTAssertTrue(r.stdout.contains("step 3/3"), r.stdout)
+    XCTAssertNoThrow(try SafeTensors.read(dir + "/t.safetensors"))  // the last good checkpoint
   }
 
   /// The same textgen run with its two ranks in two network namespaces joined by a veth pair, TCP between them

@@ -79,7 +79,7 @@ struct Train: ParsableCommand {
     if let resumed = run.resumed {
       do { try resumed.restore(into: network, optimizer: opt) } catch { throw AppError("\(run.lastPath): \(error)") }
     }
-    if syncBn, let module = network as? Module { DataParallel.synchronizeBatchNorm(module) }
+    if syncBn { DataParallel.synchronizeBatchNorm(network) }
     let trainer = ClassifierTrainer(
       network, optimizer: opt, data: set, options: options, bucketBytes: training.bucketBytes)
     let started = monotonicSeconds()

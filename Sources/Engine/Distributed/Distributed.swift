@@ -41,7 +41,8 @@ public enum Distributed {
     // Benchmarks/reference-mpi). A user's own setting wins.
     setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", 0)
     var provided: Int32 = 0
-    try check(MPI_Init_thread(nil, nil, kestrel_mpi_thread_funneled(), &provided), "MPI_Init_thread")
+    let code = MPI_Init_thread(nil, nil, kestrel_mpi_thread_funneled(), &provided)
+    guard code == kestrel_mpi_success() else { throw DistributedError("MPI_Init_thread failed (code \(code))") }
     MPI_Comm_set_errhandler(kestrel_mpi_comm_world(), kestrel_mpi_errors_return())
     var rank: Int32 = 0
     var size: Int32 = 1
@@ -49,6 +50,14 @@ public enum Distributed {
     MPI_Comm_size(kestrel_mpi_comm_world(), &size)
     state = (Int(rank), Int(size), true)
     atexit { Distributed.finalize() }
+    if size > 1 { CollectiveWatchdog.shared.start(rank: Int(rank), seconds: collectiveTimeout) }
+  }
+
+  /// Seconds one collective may take before the rank ends the job (a peer that died, hangs, or runs other
+  /// code): `KESTREL_COLLECTIVE_TIMEOUT`, default 600 (PyTorch's default for NCCL).
+  public static var collectiveTimeout: Double {
+    ProcessInfo.processInfo.environment["KESTREL_COLLECTIVE_TIMEOUT"].flatMap(Double.init).map { Swift.max($0, 0.1) }
+      ?? 600
   }
 
   /// Leaves the job (called at exit after `initialize()`).
@@ -69,10 +78,10 @@ public enum Distributed {
   /// Sums `count` floats at `buffer` over all ranks, in place (every rank gets the sum).
   public static func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard state.size > 1, count > 0 else { return }
-    try check(
+    try check("MPI_Allreduce") {
       MPI_Allreduce(
-        kestrel_mpi_in_place(), buffer, Int32(count), kestrel_mpi_float(), kestrel_mpi_sum(),
-        kestrel_mpi_comm_world()), "MPI_Allreduce")
+        kestrel_mpi_in_place(), buffer, Int32(count), kestrel_mpi_float(), kestrel_mpi_sum(), kestrel_mpi_comm_world())
+    }
   }
 
   /// Sums `values` element-wise over all ranks, in place.
@@ -80,10 +89,11 @@ public enum Distributed {
     guard state.size > 1, !values.isEmpty else { return }
     let count = Int32(values.count)
     try values.withUnsafeMutableBufferPointer { buf in
-      try check(
+      try check("MPI_Allreduce") {
         MPI_Allreduce(
           kestrel_mpi_in_place(), buf.baseAddress, count, kestrel_mpi_double(), kestrel_mpi_sum(),
-          kestrel_mpi_comm_world()), "MPI_Allreduce")
+          kestrel_mpi_comm_world())
+      }
     }
   }
 
@@ -111,49 +121,56 @@ public enum Distributed {
   private static func reduce(_ value: Double, _ op: MPI_Op?) throws -> Double {
     guard state.size > 1 else { return value }
     var v = value
-    try check(
-      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), op, kestrel_mpi_comm_world()), "MPI_Allreduce")
+    try check("MPI_Allreduce") {
+      MPI_Allreduce(kestrel_mpi_in_place(), &v, 1, kestrel_mpi_double(), op, kestrel_mpi_comm_world())
+    }
     return v
   }
 
   /// Copies `count` floats at `buffer` from `root` to every rank.
   public static func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) throws {
     guard state.size > 1, count > 0 else { return }
-    try check(
-      MPI_Bcast(buffer, Int32(count), kestrel_mpi_float(), Int32(root), kestrel_mpi_comm_world()), "MPI_Bcast")
+    try check("MPI_Bcast") {
+      MPI_Bcast(buffer, Int32(count), kestrel_mpi_float(), Int32(root), kestrel_mpi_comm_world())
+    }
   }
 
   /// Waits until every rank arrives.
   public static func barrier() throws {
     guard state.size > 1 else { return }
-    try check(MPI_Barrier(kestrel_mpi_comm_world()), "MPI_Barrier")
+    try check("MPI_Barrier") { MPI_Barrier(kestrel_mpi_comm_world()) }
   }
 
   /// Starts summing `count` floats at `buffer` over all ranks in place without waiting (MPI_Iallreduce).
   static func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws -> MPI_Request? {
     var request: MPI_Request? = kestrel_mpi_request_null()
-    try check(
+    try check("MPI_Iallreduce") {
       MPI_Iallreduce(
-        kestrel_mpi_in_place(), buffer, Int32(count), kestrel_mpi_float(), kestrel_mpi_sum(),
-        kestrel_mpi_comm_world(), &request), "MPI_Iallreduce")
+        kestrel_mpi_in_place(), buffer, Int32(count), kestrel_mpi_float(), kestrel_mpi_sum(), kestrel_mpi_comm_world(),
+        &request)
+    }
     return request
   }
 
   /// Waits for started collectives.
   static func wait(_ requests: inout [MPI_Request?]) throws {
     guard !requests.isEmpty else { return }
-    try check(MPI_Waitall(Int32(requests.count), &requests, kestrel_mpi_statuses_ignore()), "MPI_Waitall")
+    try check("MPI_Waitall") { MPI_Waitall(Int32(requests.count), &requests, kestrel_mpi_statuses_ignore()) }
   }
 
   /// Moves started collectives along; true when all have completed (MPI_Testall).
   static func test(_ requests: inout [MPI_Request?]) throws -> Bool {
     guard !requests.isEmpty else { return true }
     var done: Int32 = 0
-    try check(MPI_Testall(Int32(requests.count), &requests, &done, kestrel_mpi_statuses_ignore()), "MPI_Testall")
+    try check("MPI_Testall") { MPI_Testall(Int32(requests.count), &requests, &done, kestrel_mpi_statuses_ignore()) }
     return done != 0
   }
 
-  private static func check(_ code: Int32, _ call: String) throws {
+  /// Runs the MPI call `call` under the collective watchdog; a failure becomes an error naming the rank.
+  private static func check(_ call: String, _ body: () -> Int32) throws {
+    CollectiveWatchdog.shared.enter(call)
+    let code = body()
+    CollectiveWatchdog.shared.leave()
     guard code != kestrel_mpi_success() else { return }
     var text = [CChar](repeating: 0, count: 512)
     var length: Int32 = 0
