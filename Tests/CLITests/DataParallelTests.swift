@@ -177,6 +177,49 @@ final class DataParallelTests: XCTestCase {
     XCTAssertTrue(FileIO.exists(dir + "/two.safetensors.epoch-002.png"))
   }
 
+  /// recommend ALS: 2 ranks each solve half the users and half the items of every half-step and exchange them
+  /// (allgather); the model rank 0 saves recommends exactly what the one-process model does.
+  func testALSTwoRanksEqualOneProcess() throws {
+    func db(_ name: String) throws -> String {
+      let path = dir + "/\(name).sqlite"
+      let r = try CLI.run(
+        "recommend", ["import", "csv", CLI.fixture("ratings.csv"), "--items", CLI.fixture("items.csv"), "--db", path])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      return path
+    }
+    let (one, two) = (try db("one"), try db("two"))
+    let train = ["train", "--algo", "als", "--epochs", "4", "--factors", "8"]
+    let alone = try CLI.run("recommend", train + ["--db", one], environment: ["KESTREL_THREADS": "1"])
+    XCTAssertEqual(alone.status, 0, alone.stderr)
+    guard let job = try mpirun("recommend", train + ["--db", two]) else {
+      throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)")
+    }
+    XCTAssertEqual(job.status, 0, job.stderr)
+    XCTAssertEqual(job.stdout.components(separatedBy: "on 2 ranks; saved in").count, 2, job.stdout)  // rank 0 alone
+    for query in [["--user", "a2"], ["--user", "b3"], ["similar", "--item", "1"], ["similar", "--item", "2"]] {
+      let a = try CLI.run("recommend", query + ["--algo", "als", "--db", one])
+      let b = try CLI.run("recommend", query + ["--algo", "als", "--db", two])
+      XCTAssertEqual(a.status, 0, a.stderr)
+      XCTAssertTrue(a.stdout.contains("1. "), a.stdout)
+      XCTAssertEqual(b.stdout.replacingOccurrences(of: "two.sqlite", with: "one.sqlite"), a.stdout)
+    }
+  }
+
+  /// rl-drive PPO: each rank collects its own rollouts (its own episodes and action samples), gradients are
+  /// averaged per minibatch; --steps counts the environment steps of all ranks and rank 0 alone reports.
+  func testPPORunsDataParallel() throws {
+    let out = dir + "/ppo.safetensors"
+    guard
+      let r = try mpirun(
+        "rl-drive", ["train", "--env", "cartpole", "--algo", "ppo", "--steps", "8192", "--out", out])
+    else { throw XCTSkip("Open MPI's mpirun is not installed (make deps installs it)") }
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("Last rollout mean return"), r.stdout)
+    XCTAssertEqual(r.stdout.components(separatedBy: "Last rollout").count, 2, r.stdout)  // rank 0 alone
+    let (_, meta) = try SafeTensors.read(out)
+    XCTAssertEqual(meta["kestrel.step"], "2", "8192 steps = 2 rollouts of 2 ranks × 2048")
+  }
+
   /// A rank that fails ends the whole job at once with a non-zero exit and its message (no hang).
   func testAFailingRankEndsTheJob() throws {
     let corpus = CLI.fixture("training-golden") + "/corpus.txt"

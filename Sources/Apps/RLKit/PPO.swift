@@ -74,15 +74,20 @@ public final class PPOAgent {
   public let net: ActorCritic
   public let optimizer: Adam
   let parameters: [Tensor]
+  /// Backward with the gradients averaged over a data-parallel job (plain backward in one process).
+  let ddp: DistributedDataParallel
   var rng: PRNG
 
+  /// A fresh agent. In a data-parallel job (after `Distributed.initialize()`) every rank starts from the same
+  /// weights (same seed) but samples actions and shuffles minibatches with its own generator.
   public init(observations: Int, actions: Int, continuous: Bool, config: PPOConfig) {
     Random.seed(config.seed)
     self.config = config
     net = ActorCritic(observations: observations, actions: actions, hidden: config.hidden, continuous: continuous)
     optimizer = Adam(net.namedParameters(), learningRate: config.learningRate, eps: 1e-5)
     parameters = optimizer.namedParameters.map(\.1)
-    rng = PRNG(seed: config.seed &+ 7)
+    ddp = DistributedDataParallel(parameters)
+    rng = PRNG(seed: config.seed &+ 7 &+ UInt64(Distributed.rank) &* 1_000_003)
   }
 
   /// Samples (or, when `greedy`, picks the mode of) the policy: discrete index, or continuous action vector.
@@ -106,7 +111,9 @@ public final class PPOAgent {
 
   func value(_ obs: [Float]) -> Float { noGrad { net.critic(Tensor(obs, shape: [1, obs.count])) }.item }
 
-  /// One PPO update from a rollout; returns the mean clipped-surrogate loss of the last epoch.
+  /// One PPO update from a rollout; returns the mean clipped-surrogate loss of the last epoch. In a data-parallel
+  /// job each rank updates from its own rollout (same size, so the same number of minibatches everywhere) and
+  /// every minibatch gradient is averaged over the ranks before clipping.
   @discardableResult
   func update(
     obs: [Float], width: Int, discrete: [Int], continuous: [Float], logp old: [Float], advantages: [Float],
@@ -144,7 +151,7 @@ public final class PPOAgent {
         let valueLoss = v.mseLoss(targets: Tensor(idx.map { returns[$0] }))
         let loss = -surrogate.mean() + config.valueCoef * valueLoss - config.entropyCoef * entropy
         optimizer.zeroGrad()
-        loss.backward()
+        ddp.backward(loss)
         clipGradNorm(parameters, maxNorm: config.gradClip)
         optimizer.step()
         lastLoss = loss.item
@@ -174,11 +181,20 @@ public final class PPOTrainer<E: Environment> {
   /// Any action space: `act(env, action)` applies an action (continuous control uses its vector).
   public init(_ agent: PPOAgent, env: E, act: @escaping (inout E, (discrete: Int, continuous: [Float])) -> StepResult) {
     (self.agent, self.env, self.act) = (agent, env, act)
-    obs = self.env.reset(seed: agent.config.seed)
+    obs = self.env.reset(seed: Self.episodeSeed(0, agent.config.seed))
   }
 
+  /// The reset seed of this rank's episode `k`: ranks of a data-parallel job play different episodes.
+  private static func episodeSeed(_ k: Int, _ seed: UInt64) -> UInt64 {
+    seed &+ UInt64(k) &+ UInt64(Distributed.rank) &* 0x9E37_79B9
+  }
+
+  /// Environment steps per rollout over all ranks.
+  public var stepsPerRollout: Int { agent.config.rolloutSteps * Distributed.worldSize }
+
   /// One rollout and update; returns the mean return of the episodes that ended in it (nil when none did) and the
-  /// update's loss.
+  /// update's loss. In a data-parallel job every rank collects its own rollout; the mean return and the loss are
+  /// over all ranks.
   public func rollout() -> (meanReturn: Double?, loss: Double) {
     let c = agent.config
     let width = obs.count
@@ -208,18 +224,23 @@ public final class PPOTrainer<E: Environment> {
         recent.append(episodeReturn)
         episodeReturn = 0
         episode += 1
-        obs = env.reset(seed: c.seed &+ UInt64(episode))
+        obs = env.reset(seed: Self.episodeSeed(episode, c.seed))
       }
       buffer.dones.append(terminal)
     }
-    steps += c.rolloutSteps
+    steps += stepsPerRollout
     let adv = buffer.advantages(lastValue: agent.value(obs), gamma: c.gamma, lambda: c.lambda)
     let returns = zip(adv, buffer.values).map { $0 + $1 }
     agent.optimizer.learningRate = c.learningRate * max(0.05, 1 - Float(steps) / Float(c.totalSteps))
     let loss = agent.update(
       obs: buffer.obs, width: width, discrete: agent.net.continuous ? [] : buffer.discrete,
       continuous: buffer.continuous, logp: buffer.logp, advantages: adv, returns: returns)
-    return (recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count), Double(loss))
+    var sums = [recent.reduce(0, +), Double(recent.count), Double(loss)]
+    if Distributed.worldSize > 1 {
+      do { try Distributed.allreduceSum(&sums) } catch { Distributed.abort("\(error)") }
+      sums[2] /= Double(Distributed.worldSize)
+    }
+    return (sums[1] == 0 ? nil : sums[0] / sums[1], sums[2])
   }
 }
 

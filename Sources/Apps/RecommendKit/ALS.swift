@@ -6,7 +6,10 @@ import Engine
 //   (YᵀY + Σ_i (c_ui − 1) y_i y_iᵀ + λI) x_u = Σ_i c_ui y_i
 // with `cgSteps` CG iterations warm-started at the previous x_u. YᵀY (k×k) is one GEMM per half-step.
 
-/// Runs ALS for `config.epochs` iterations; rows are split across the engine's worker threads.
+/// Runs ALS for `config.epochs` iterations; rows are split across the engine's worker threads. In a data-parallel
+/// job (mpirun) users and items are split into contiguous blocks across the ranks: each rank solves its block of
+/// each half-step and the blocks are exchanged with an allgather, so every rank ends with the factors one process
+/// would compute (each row's solve depends only on the fixed side, which every rank holds whole).
 func fitALS(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
   let c = m.config
   let k = c.factors
@@ -20,11 +23,18 @@ func fitALS(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void
   let byItem = flipped.byUser()
   for epoch in 0..<c.epochs {
     alsHalfStep(solve: &users, rows: data.userCount, fixed: items, fixedRows: data.itemCount, csr: byUser, config: c)
+    exchange(&users, k)
     alsHalfStep(solve: &items, rows: data.itemCount, fixed: users, fixedRows: data.userCount, csr: byItem, config: c)
+    exchange(&items, k)
     progress(epoch + 1)
   }
   m.userFactors = users
   m.itemFactors = items
+}
+
+/// Gives every rank the rows the other ranks solved (nothing in a single process).
+private func exchange(_ factors: inout [Float], _ k: Int) {
+  do { try Distributed.allgatherBlocks(&factors, width: k) } catch { Distributed.abort("\(error)") }
 }
 
 /// k×k Gram matrix YᵀY of a (rows, k) factor matrix through the engine's BLAS seam.
@@ -53,7 +63,9 @@ private func alsHalfStep(
       yty.withUnsafeBufferPointer { gb in
         guard let Y = yb.baseAddress, let G = gb.baseAddress else { return }
         nonisolated(unsafe) let (yp, gp) = (Y, G)
-        Parallel.forChunks(rows, minPerThread: 32) { range in
+        let mine = Distributed.block(of: rows)  // all rows in a single process
+        Parallel.forChunks(mine.count, minPerThread: 32) { chunk in
+          let range = (mine.lowerBound + chunk.lowerBound)..<(mine.lowerBound + chunk.upperBound)
           var r = [Float](repeating: 0, count: k)
           var p = [Float](repeating: 0, count: k)
           var ap = [Float](repeating: 0, count: k)

@@ -43,19 +43,30 @@ struct Train: ParsableCommand {
   @OptionGroup var hyper: HyperParameters
 
   func run() throws {
+    do { try Distributed.initialize() } catch { throw AppError("\(error)") }
+    if Distributed.worldSize > 1 && hyper.algo != .als {
+      throw AppError(
+        "--algo \(hyper.algo.rawValue) trains in one process; under mpirun only --algo als is data-parallel")
+    }
     let store = try database.open()
     let data = try store.allRatings()
     guard data.count > 0 else { throw AppError("\(store.db.path): no ratings; import some first") }
     let config = hyper.config
-    let bar = ProgressBar(total: config.epochs, label: "train \(hyper.algo.rawValue)", unit: "ratings")
+    let began = monotonicSeconds()
+    // Under mpirun (ALS): every rank reads the ratings and solves its block of users and items; rank 0 saves.
+    let bar =
+      Distributed.isPrimary
+      ? ProgressBar(total: config.epochs, label: "train \(hyper.algo.rawValue)", unit: "ratings") : nil
     let model = RecommendKit.train(data, algo: hyper.algo, config: config) { _ in
-      bar.advance(1, units: Double(data.count))
+      bar?.advance(1, units: Double(data.count))
     }
-    let seconds = bar.finish()
+    let seconds = bar?.finish() ?? monotonicSeconds() - began
+    guard Distributed.isPrimary else { return }
     let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
     try store.saveModel(algo: hyper.algo.rawValue, config: json, ratings: data.count, factors: try model.encoded())
     printLine(
-      "Trained \(hyper.algo.rawValue) on \(data.count) ratings in \(fixed(seconds, 2)) s; saved in \(store.db.path)")
+      "Trained \(hyper.algo.rawValue) on \(data.count) ratings in \(fixed(seconds, 2)) s"
+        + (Distributed.worldSize > 1 ? " on \(Distributed.worldSize) ranks" : "") + "; saved in \(store.db.path)")
   }
 }
 

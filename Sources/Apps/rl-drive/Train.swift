@@ -111,6 +111,7 @@ struct TrainRL: ParsableCommand {
 
   /// PPO: CartPole (discrete) or the track with continuous steering and throttle (`--continuous`) or meta-actions.
   func trainPPOCommand() throws {
+    do { try Distributed.initialize() } catch { throw AppError("\(error)") }  // ranks seed their rollouts apart
     var c = PPOConfig()
     (c.seed, c.minibatch) = (training.seed, training.batchSize)
     if let steps { c.totalSteps = steps }
@@ -152,7 +153,8 @@ struct TrainRL: ParsableCommand {
       env: envOptions.env, ppo: c, observationSize: observations, actions: agent.net.actions,
       continuous: agent.net.continuous)
     var last: Double?
-    let rollouts = (c.totalSteps + c.rolloutSteps - 1) / c.rolloutSteps
+    let perRollout = trainer.stepsPerRollout  // environment steps over all ranks (--steps counts them all)
+    let rollouts = (c.totalSteps + perRollout - 1) / perRollout
     try run.run(
       plan: TrainingPlan(totalSteps: rollouts, evalEvery: 1, budget: training.budgetSeconds, unit: "steps"),
       startStep: start, best: .latest,
@@ -163,7 +165,7 @@ struct TrainRL: ParsableCommand {
         return TrainingStep(loss: loss, units: Double(c.rolloutSteps), status: "return \(fixed(mean ?? .nan, 1))")
       },
       evaluate: { p in
-        RLRecord(step: p.step * c.rolloutSteps, evalReturn: last, trainReturn: last, episodes: 0, seconds: p.seconds)
+        RLRecord(step: p.step * perRollout, evalReturn: last, trainReturn: last, episodes: 0, seconds: p.seconds)
       },
       save: { path, withOptimizer, history, meta in
         try TypedCheckpoint<PPOCheckpointConfig, RLRecord>.make(

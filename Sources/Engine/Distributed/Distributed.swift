@@ -97,6 +97,34 @@ public enum Distributed {
     }
   }
 
+  /// Rows `lo..<hi` of `total` that `rank` owns when rows are split into contiguous blocks across the ranks
+  /// (the first `total % worldSize` ranks take one more).
+  public static func block(of total: Int, rank: Int = rank) -> Range<Int> {
+    let (per, extra) = (total / worldSize, total % worldSize)
+    let lo = rank * per + Swift.min(rank, extra)
+    return lo..<(lo + per + (rank < extra ? 1 : 0))
+  }
+
+  /// Every rank's block of `values` (its `block(of: values.count / width)` rows of `width` floats) copied to
+  /// all ranks, in place (MPI_Allgatherv): afterwards every rank holds the whole array.
+  public static func allgatherBlocks(_ values: inout [Float], width: Int) throws {
+    guard state.size > 1, width > 0 else { return }
+    let rows = values.count / width
+    let blocks = (0..<state.size).map { block(of: rows, rank: $0) }
+    guard values.count <= Int(Int32.max) else {
+      throw DistributedError("allgather: \(values.count) floats exceed MPI's Int32 counts")
+    }
+    var counts = blocks.map { Int32($0.count * width) }
+    var displacements = blocks.map { Int32($0.lowerBound * width) }
+    try values.withUnsafeMutableBufferPointer { buf in
+      try check("MPI_Allgatherv") {
+        MPI_Allgatherv(
+          kestrel_mpi_in_place(), 0, kestrel_mpi_float(), buf.baseAddress, &counts, &displacements, kestrel_mpi_float(),
+          kestrel_mpi_comm_world())
+      }
+    }
+  }
+
   /// Averages `count` floats at `buffer` over all ranks, in place.
   public static func allreduceAverage(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard state.size > 1 else { return }
