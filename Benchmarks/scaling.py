@@ -56,7 +56,11 @@ def scaling(args):
             share.append(next(r["value"] for r in r2 if "value" in r))
         unit = next(r["unit"] for r in r1 if "median" in r)
         a, b = statistics.median(one), statistics.median(two)
-        out.append(dict(shape=shape, unit=unit, one=a, two=b, speedup=b / a, share=statistics.median(share)))
+        # This VM's speed drifts between runs (up to 1.5x within minutes), so the speed-up is the median of each
+        # round's ratio of adjacent 2-rank and 1-rank runs rather than a ratio of medians.
+        ratio = statistics.median(y / x for x, y in zip(one, two))
+        out.append(dict(shape=shape, unit=unit, one=a, two=b, speedup=ratio, share=statistics.median(share),
+                        ratios=[y / x for x, y in zip(one, two)]))
     return out
 
 
@@ -83,17 +87,19 @@ def markdown(sc, bw, args):
         f"### Data-parallel scaling (`make bench-scaling`, {day}, {os.cpu_count()} CPUs, {args.rounds} rounds, medians)",
         "",
         "Training throughput, release build, 1 thread per rank; 2 ranks on this host (`mpirun --oversubscribe -np 2`,",
-        "shared memory) against 1 rank alone, alternating in the same run. \"allreduce share\" is the part of rank step",
+        "shared memory) against 1 rank alone, alternating in the same run; speed-up is the median over rounds of adjacent",
+        "runs' ratio. \"allreduce share\" is the part of rank step",
         "time spent on gradient allreduce that backward did not hide (packing, starting buckets, waiting after backward).",
         "",
-        "| shape | per-rank batch | 1 rank | 2 ranks | speed-up | efficiency | allreduce share |",
+        "| shape | per-rank batch | 1 rank | 2 ranks | speed-up (median of rounds; all rounds) | efficiency | allreduce share |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     batch = {"w3": "64 images 3×32×32", "w5": "16×128 tokens", "w6": "32 pairs, 32→32 tokens"}
     for r in sc:
         lines.append(
             f"| {r['shape'].upper()} | {batch[r['shape']]} | {r['one']:,.0f} {r['unit']} | {r['two']:,.0f} {r['unit']} "
-            f"| {r['speedup']:.2f}× | {50 * r['speedup']:.0f} % | {r['share']:.1f} % |"
+            f"| {r['speedup']:.2f}× ({', '.join(f'{x:.2f}' for x in r['ratios'])}) | {50 * r['speedup']:.0f} % "
+            f"| {r['share']:.1f} % |"
         )
     if bw:
         lines += [
@@ -114,7 +120,7 @@ def markdown(sc, bw, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release"))
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     ap.add_argument("--skip-bandwidth", action="store_true", help="no namespaces (not root)")

@@ -35,14 +35,24 @@ public struct ClassifyRecord: TrainingRecord {
 }
 
 /// Accuracy and the confusion matrix (rows: true class) of `network` on `data`.
-public func evaluate(_ network: any Layer, _ data: TensorDataset, classes: Int, batch: Int = 500) -> (Double, [[Int]]) {
+/// With `sharded`, the ranks of a data-parallel job take batches r, r+N, … and the confusion counts are summed over
+/// them, so every rank returns the whole set's figures.
+public func evaluate(
+  _ network: any Layer, _ data: TensorDataset, classes: Int, batch: Int = 500, sharded: Bool = false
+) -> (Double, [[Int]]) {
   network.eval()
   var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
   let sampler = BatchSampler(count: data.count, batchSize: batch, shuffle: false)
-  for idx in sampler.batches(epoch: 0) {
+  let (rank, ranks) = sharded ? (Distributed.rank, Distributed.worldSize) : (0, 1)
+  for (k, idx) in sampler.batches(epoch: 0).enumerated() where k % ranks == rank {
     let (x, y) = data.batch(idx)
     let predicted = noGrad { network(x) }.argmax(axis: -1)
     for (t, p) in zip(y, predicted) { confusion[t][p] += 1 }
+  }
+  if ranks > 1 {
+    var counts = confusion.flatMap { $0.map(Double.init) }
+    do { try Distributed.allreduceSum(&counts) } catch { Distributed.abort("\(error)") }
+    confusion = (0..<classes).map { t in (0..<classes).map { Int(counts[t * classes + $0]) } }
   }
   let correct = (0..<classes).reduce(0) { $0 + confusion[$1][$1] }
   return (Double(correct) / Double(max(data.count, 1)), confusion)
@@ -152,7 +162,7 @@ public final class ClassifierTrainer {
 
   /// Test accuracy and the running training loss/accuracy since the last evaluation, as the epoch's record.
   public func evaluate(_ point: EvalPoint) -> ClassifyRecord {
-    let (acc, _) = ClassifyKit.evaluate(network, data.test, classes: data.labels.count)
+    let (acc, _) = ClassifyKit.evaluate(network, data.test, classes: data.labels.count, sharded: true)
     let (lossSum, correct) = (Distributed.mean(sums.loss), Distributed.mean(Double(sums.correct)))  // over ranks
     let seen = Double(max(sums.seen, 1))
     let record = ClassifyRecord(

@@ -132,18 +132,27 @@ public final class TranslateTrainer {
   }
 }
 
-/// Mean cross-entropy (no smoothing) per target token over `data` in evaluation mode.
-public func validationLoss(_ model: Translator, _ data: EncodedPairs, batchSize: Int = 64) -> Double {
+/// Mean cross-entropy (no smoothing) per target token over `data` in evaluation mode. With `sharded`, the ranks of
+/// a data-parallel job take batches r, r+N, … and the sums are reduced: every rank returns the whole set's loss.
+public func validationLoss(
+  _ model: Translator, _ data: EncodedPairs, batchSize: Int = 64, sharded: Bool = false
+) -> Double {
   model.eval()
+  let (rank, ranks) = sharded ? (Distributed.rank, Distributed.worldSize) : (0, 1)
   return noGrad {
     var total = 0.0
     var count = 0
-    for idx in data.batches(batchSize: batchSize, seed: 0, shuffle: false) {
+    for (k, idx) in data.batches(batchSize: batchSize, seed: 0, shuffle: false).enumerated() where k % ranks == rank {
       let b = data.batch(idx)
       let loss = model(b).reshaped([b.size * b.targetSteps, -1]).crossEntropy(
         targets: b.targetOutput, ignoreIndex: SubwordTokenizer.pad)
       total += Double(loss.item) * Double(b.targetTokens)
       count += b.targetTokens
+    }
+    if ranks > 1 {
+      var sums = [total, Double(count)]
+      do { try Distributed.allreduceSum(&sums) } catch { Distributed.abort("\(error)") }
+      (total, count) = (sums[0], Int(sums[1]))
     }
     return total / Double(max(count, 1))
   }

@@ -160,8 +160,14 @@ struct Train: ParsableCommand {
       },
       evaluate: { p in
         model.zeroGrad()
-        let valLoss = validationLoss(model, val)
-        let hyps = bleuSources.isEmpty ? [] : model.greedy(bleuSources).map { codecs.1.decode($0.tokens) }
+        // Sharded over the ranks of a data-parallel job: loss batches r, r+N, …; each rank decodes its block of
+        // the BLEU sentences and the token ids are gathered, so every rank scores the whole set.
+        let valLoss = validationLoss(model, val, sharded: true)
+        let block = Distributed.block(of: bleuSources.count)
+        let mine = block.isEmpty ? [] : model.greedy(Array(bleuSources[block])).map(\.tokens)
+        let ids: [[Int]]
+        do { ids = try Distributed.gatherBlocks(mine, of: bleuSources.count) } catch { throw AppError("\(error)") }
+        let hyps = ids.map { codecs.1.decode($0) }
         lastHypothesis = hyps.first
         let bleu = corpusBLEU(
           hyps, bleuSet.map(\.target), tokenizer: BLEUTokenizer(language: model.config.targetLanguage)

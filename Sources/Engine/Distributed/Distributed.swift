@@ -125,6 +125,28 @@ public enum Distributed {
     }
   }
 
+  /// Every rank's `mine` — its `block(of: total)` of a list of `total` integer sequences (e.g. decoded token ids)
+  /// — put together on every rank in list order. Two allreduces: the lengths, then the values, each rank filling
+  /// only its own slots (integers up to 2^53 are exact).
+  public static func gatherBlocks(_ mine: [[Int]], of total: Int) throws -> [[Int]] {
+    guard state.size > 1 else { return mine }
+    let own = block(of: total)
+    guard mine.count == own.count else {
+      throw DistributedError("rank \(rank): gatherBlocks got \(mine.count) sequences for a block of \(own.count)")
+    }
+    var lengths = [Double](repeating: 0, count: total)
+    for (i, s) in mine.enumerated() { lengths[own.lowerBound + i] = Double(s.count) }
+    try allreduceSum(&lengths)
+    var offsets = [0]
+    for l in lengths { offsets.append(offsets[offsets.count - 1] + Int(l)) }
+    var values = [Double](repeating: 0, count: offsets[total])
+    for (i, s) in mine.enumerated() {
+      for (j, v) in s.enumerated() { values[offsets[own.lowerBound + i] + j] = Double(v) }
+    }
+    try allreduceSum(&values)
+    return (0..<total).map { k in values[offsets[k]..<offsets[k + 1]].map { Int($0) } }
+  }
+
   /// Averages `count` floats at `buffer` over all ranks, in place.
   public static func allreduceAverage(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws {
     guard state.size > 1 else { return }
