@@ -53,13 +53,14 @@ def scaling(args):
             r2 = run_rows(["mpirun", "--oversubscribe", "-np", "2"] + base)
             one.append(next(r["median"] for r in r1 if "median" in r))
             two.append(next(r["median"] for r in r2 if "median" in r))
-            share.append(next(r["value"] for r in r2 if "value" in r))
+            share.append(next(r["value"] for r in r2 if r["metric"].startswith("share")))
+            params = next(r["value"] for r in r1 if r["metric"] == "parameters")
         unit = next(r["unit"] for r in r1 if "median" in r)
         a, b = statistics.median(one), statistics.median(two)
         # This VM's speed drifts between runs (up to 1.5x within minutes), so the speed-up is the median of each
         # round's ratio of adjacent 2-rank and 1-rank runs rather than a ratio of medians.
         ratio = statistics.median(y / x for x, y in zip(one, two))
-        out.append(dict(shape=shape, unit=unit, one=a, two=b, speedup=ratio, share=statistics.median(share),
+        out.append(dict(shape=shape, unit=unit, one=a, two=b, speedup=ratio, share=statistics.median(share), parameters=int(params),
                         ratios=[y / x for x, y in zip(one, two)]))
     return out
 

@@ -24,7 +24,8 @@ struct DDPScaling: ParsableCommand {
     Random.seed(0)
     let rep = Reporter("DDP \(shape.rawValue.uppercased()) ×\(Distributed.worldSize) ranks", options)
     let bucketBytes = Int(bucketMb * 1_048_576)
-    let (step, samples, unit) = makeStep(bucketBytes: bucketBytes)
+    let (step, samples, unit, parameters) = makeStep(bucketBytes: bucketBytes)
+    rep.addValue("kestrel", "parameters", "", Double(parameters))
     let steps = 5
     try Distributed.barrier()
     let times = timeReps(reps: options.reps, warmup: options.warmup) {
@@ -41,8 +42,9 @@ struct DDPScaling: ParsableCommand {
     try rep.finish()
   }
 
-  /// One data-parallel step of the chosen shape, the samples it consumes per rank, and their unit.
-  func makeStep(bucketBytes: Int) -> (() -> Void, Int, String) {
+  /// One data-parallel step of the chosen shape, the samples it consumes per rank, their unit, and the model's
+  /// parameter count.
+  func makeStep(bucketBytes: Int) -> (() -> Void, Int, String, Int) {
     var rng = PRNG(seed: UInt64(Distributed.rank) &+ 1)
     switch shape {
     case .w3:
@@ -61,7 +63,7 @@ struct DDPScaling: ParsableCommand {
           opt.zeroGrad()
           ddp.backward(net(x).crossEntropy(targets: y))
           opt.step()
-        }, 64, "img"
+        }, 64, "img", net.parameterCount
       )
     case .w5:
       var c = TextModelConfig()
@@ -77,7 +79,7 @@ struct DDPScaling: ParsableCommand {
           let (x, y) = data[it % data.count]
           it += 1
           trainer.step(inputs: x, targets: y, batch: 16, steps: 128)
-        }, n, "tok"
+        }, n, "tok", trainer.model.parameterCount
       )
     case .w6:
       let vocab = SubwordTokenizer(tokens: (0..<4000).map { "t\($0)" }, merges: [])
@@ -101,7 +103,7 @@ struct DDPScaling: ParsableCommand {
         {
           trainer.step(batches[it % batches.count])
           it += 1
-        }, 1024, "target tok"
+        }, 1024, "target tok", trainer.model.parameterCount
       )
     }
   }

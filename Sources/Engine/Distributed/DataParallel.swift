@@ -10,6 +10,8 @@ import CMPI
 public enum DataParallel {
   /// Default bucket size: 25 MB, PyTorch DDP's.
   public static let defaultBucketBytes = 25 << 20
+  /// The first bucket's size limit: 1 MB, PyTorch DDP's.
+  public static let firstBucketBytes = 1 << 20
 
   /// Wall-clock seconds this process has spent on gradient reduction that backward did not hide: packing,
   /// starting reductions, and waiting for them after backward.
@@ -68,11 +70,15 @@ public final class DistributedDataParallel {
   /// Groups the parameters into buckets, once: the same on every rank, so they start in the same order everywhere.
   private func makeBuckets() {
     guard buckets.isEmpty else { return }
+    // As PyTorch's DDP: the first bucket (the last layers, whose gradients backward finishes first) holds at most
+    // 1 MB, so a reduction starts early even in a model smaller than one bucket.
     let perBucket = bucketBytes / MemoryLayout<Float>.size
+    let firstBucket = Swift.min(DataParallel.firstBucketBytes, bucketBytes) / MemoryLayout<Float>.size
     var groups: [[Tensor]] = []
     var filled = 0
     for p in parameters.reversed() where bucketOf[ObjectIdentifier(p)] == nil {
-      if groups.isEmpty || (filled + p.count > perBucket && filled > 0) {
+      let cap = groups.count == 1 ? firstBucket : perBucket  // while the first bucket fills
+      if groups.isEmpty || (filled + p.count > cap && filled > 0) {
         groups.append([])
         filled = 0
       }
