@@ -38,6 +38,12 @@ public func loadIDXDataset(directory: String, labels: [String]) throws -> Labell
     guard images.shape.count == 3, classes.shape.count == 1, images.shape[0] == classes.shape[0] else {
       throw FileError(directory, "\(prefix) images \(images.shape) and labels \(classes.shape) do not match")
     }
+    guard images.shape[0] > 0, images.shape[1] == images.shape[2], (8...4096).contains(images.shape[1]) else {
+      throw FileError(
+        "\(directory)/\(prefix)-images-idx3-ubyte.gz",
+        "holds \(images.shape[0]) images of \(images.shape[1])×\(images.shape[2]); expected at least one square image of 8 to 4096 pixels a side"
+      )
+    }
     let x = Tensor(images.bytes.map { Float($0) / 255 }, shape: [images.shape[0], 1, images.shape[1], images.shape[2]])
     let y = classes.bytes.map { Int($0) }
     if let bad = y.first(where: { $0 >= labels.count }) {

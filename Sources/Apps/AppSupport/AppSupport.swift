@@ -12,8 +12,29 @@ public struct AppError: Error, CustomStringConvertible {
 /// only rank 0 prints.
 public func printLine(_ s: String = "") {
   guard Distributed.isPrimary else { return }
-  var line = s + "\n"
-  line.withUTF8 { buf in _ = write(1, buf.baseAddress, buf.count) }
+  writeStdout(s + "\n")
+}
+
+/// Writes `s` to standard output at once, all of it. A reader that went away (EPIPE: `… | head`) ends the
+/// process quietly with status 141, as SIGPIPE does for other Unix tools; any other failure (a full disk:
+/// `> /dev/full`) is one line on standard error and exit status 1, never a silent success.
+public func writeStdout(_ s: String) {
+  var s = s
+  s.withUTF8 { buf in
+    guard let base = buf.baseAddress else { return }
+    var done = 0
+    while done < buf.count {
+      let r = write(1, base + done, buf.count - done)
+      if r < 0 && errno == EINTR { continue }
+      if r < 0 && errno == EPIPE { exit(141) }
+      if r <= 0 {
+        let reason = r < 0 ? String(cString: strerror(errno)) : "nothing written"
+        writeStderr("Error: cannot write to standard output: \(reason)\n")
+        exit(1)
+      }
+      done += r
+    }
+  }
 }
 
 /// Pads or cuts `s` to `width` characters (for aligned tables).

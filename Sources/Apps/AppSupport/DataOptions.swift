@@ -21,7 +21,7 @@ public struct DataOptions: ParsableArguments {
       throw ValidationError("--dataset must be mnist, fashion-mnist, cifar10 or folder:PATH (got '\(dataset)')")
     }
     guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
-    guard size >= 8 else { throw ValidationError("--size must be at least 8") }
+    guard (8...1024).contains(size) else { throw ValidationError("--size must be between 8 and 1024 (got \(size))") }
   }
 
   public var labelsForIDX: [String] { dataset == "mnist" ? mnistLabels : fashionLabels }

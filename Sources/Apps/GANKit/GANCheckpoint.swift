@@ -65,6 +65,8 @@ public struct LoadedGAN: RegisteredModel {
   public init(_ ckpt: Checkpoint, path: String) throws {
     let typed: GANCheckpoint
     do { typed = try GANCheckpoint(ckpt, kind: nil, path: path) } catch {
+      // A config that is there but out of range says so (the error names the field); anything else is not ours.
+      if let e = error as? FileError, e.message.contains("config in the metadata is invalid") { throw e }
       throw FileError(path, "not a gan checkpoint (no GAN config in its metadata)")
     }
     let config = typed.config

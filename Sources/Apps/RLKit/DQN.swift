@@ -265,3 +265,12 @@ public final class DQNTrainer<E: Environment> where E.Action == Int {
     return mean
   }
 }
+
+extension DQNConfig: ValidatedConfig {
+  /// Ranges a checkpoint's config must respect before the network is built.
+  public func validate() throws {
+    try checkField("hidden", hidden.count, in: 1...16)
+    for h in hidden { try checkField("hidden", h, in: 1...16384) }
+    try checkField("gamma", gamma, in: 0...1)
+  }
+}

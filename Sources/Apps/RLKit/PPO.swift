@@ -274,3 +274,14 @@ private struct Rollout {
 #if canImport(Glibc)
   import Glibc
 #endif
+
+extension PPOConfig: ValidatedConfig {
+  /// Ranges a checkpoint's config must respect before the networks are built.
+  public func validate() throws {
+    try checkField("hidden", hidden.count, in: 1...16)
+    for h in hidden { try checkField("hidden", h, in: 1...16384) }
+    try checkField("rolloutSteps", rolloutSteps, in: 1...10_000_000)
+    try checkField("minibatch", minibatch, in: 1...10_000_000)
+    try checkField("epochs", epochs, in: 1...10_000)
+  }
+}

@@ -139,8 +139,26 @@ extension TrainedModel {
       let cfg = meta["config"], let users = meta["users"].flatMap(Int.init), let items = meta["items"].flatMap(Int.init)
     else { throw FileError(source, "stored model lacks algo/mean/config metadata") }
     let config = try JSONDecoder().decode(TrainConfig.self, from: Data(cfg.utf8))
+    func fail(_ m: String) -> FileError { FileError(source, "stored \(a.rawValue) model is corrupt: \(m)") }
+    guard (0...100_000_000).contains(users), (0...100_000_000).contains(items), mean.isFinite else {
+      throw fail("\(users) users, \(items) items, mean \(mean)")
+    }
+    guard (1...4096).contains(config.factors), (0...100_000).contains(config.storedNeighbors) else {
+      throw fail("\(config.factors) factors, \(config.storedNeighbors) stored neighbours")
+    }
     self.init(algo: a, config: config, userCount: users, itemCount: items)
     self.mean = mean
+    // Every tensor present must have the size its rows say (a model is read from the database, maybe tampered with).
+    let k = config.factors
+    let expected = [
+      "user_bias": users, "item_bias": items, "user_factors": users * k, "item_factors": items * k,
+      "implicit_factors": items * k, "user_implicit": users * k, "neighbors": items * config.storedNeighbors,
+      "neighbor_sims": items * config.storedNeighbors, "item_counts": items,
+    ]
+    for (name, tensor) in t {
+      guard let n = expected[name] else { throw fail("unknown tensor '\(name)'") }
+      guard tensor.count == n else { throw fail("\(name) holds \(tensor.count) values, expected \(n)") }
+    }
     func get(_ name: String) -> [Float] { t[name]?.toArray() ?? [] }
     userBias = get("user_bias")
     itemBias = get("item_bias")
@@ -148,7 +166,11 @@ extension TrainedModel {
     itemFactors = get("item_factors")
     implicitFactors = get("implicit_factors")
     userImplicit = get("user_implicit")
-    neighbors = get("neighbors").map { Int32($0) }
+    let ids = get("neighbors")
+    guard ids.allSatisfy({ $0 == $0.rounded() && $0 >= -1 && $0 < Float(items) }) else {
+      throw fail("neighbor ids outside the \(items) items")
+    }
+    neighbors = ids.map { Int32($0) }
     neighborSims = get("neighbor_sims")
     itemCounts = get("item_counts")
   }

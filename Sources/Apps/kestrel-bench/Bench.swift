@@ -52,7 +52,13 @@ struct BenchOptions: ParsableArguments {
 
   func validate() throws {
     guard reps >= 5 else { throw ValidationError("--reps must be at least 5 (got \(reps))") }
-    guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    guard (1...256).contains(threads) else {
+      throw ValidationError("--threads must be between 1 and 256 (got \(threads))")
+    }
+    guard (0...1000).contains(warmup) else {
+      throw ValidationError("--warmup must be between 0 and 1000 (got \(warmup))")
+    }
+    guard reps <= 10_000 else { throw ValidationError("--reps must be at most 10000 (got \(reps))") }
   }
 
   /// Applies the thread count to the engine.

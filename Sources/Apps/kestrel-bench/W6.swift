@@ -74,6 +74,15 @@ struct W6Data: ParsableCommand {
   @Option(help: "Longest sequence (tokens).") var maxLength = 160
   @Option(help: "Output JSON.") var out: String
 
+  func validate() throws {
+    guard (2...4096).contains(maxLength) else {
+      throw ValidationError("--max-length must be between 2 and 4096 (got \(maxLength))")
+    }
+    for (name, v) in [("--src-vocab", srcVocab), ("--tgt-vocab", tgtVocab)] where !(8...1_000_000).contains(v) {
+      throw ValidationError("\(name) must be between 8 and 1000000 (got \(v))")
+    }
+  }
+
   func run() throws {
     let split = splitPairs(try readPairs(path: pairs).pairs)
     let source = languageTokenizer(split.train.map(\.source), language: src, size: srcVocab)

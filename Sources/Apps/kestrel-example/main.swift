@@ -41,7 +41,17 @@ let correct = zip(predictions, y).filter { $0 == $1 }.count
 print("train accuracy \(correct)/\(y.count)")
 // --- end of the README's lines ---
 
-let path = "/tmp/kestrel-spirals.safetensors"
+// The checkpoint goes to the path given as the first argument, else into a fresh private temporary folder (a fixed
+// name in /tmp could be a symlink another user planted).
+let tmp = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+var template = Array((tmp + "/kestrel-example-XXXXXX").utf8CString)
+let folder = template.withUnsafeMutableBufferPointer { buf in
+  buf.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
+}
+guard let path = CommandLine.arguments.dropFirst().first ?? folder.map({ $0 + "/spirals.safetensors" }) else {
+  writeStderr("kestrel-example: cannot make a temporary folder: \(String(cString: strerror(errno)))\n")
+  exit(1)
+}
 do {
   try Checkpoint(model: model, optimizer: optimizer, config: ["hidden": 64]).save(to: path)
   print("checkpoint written to \(path)")

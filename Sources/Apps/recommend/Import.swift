@@ -44,8 +44,15 @@ struct Import: ParsableCommand {
       guard delimiter == "tab" || delimiter.count == 1 else {
         throw ValidationError("--delimiter must be one character or 'tab' (got '\(delimiter)')")
       }
-      for (name, v) in [("--user-col", userCol), ("--item-col", itemCol), ("--rating-col", ratingCol)] where v < 0 {
-        throw ValidationError("\(name) must be ≥ 0 (got \(v))")
+      let required = [
+        ("--user-col", userCol), ("--item-col", itemCol), ("--rating-col", ratingCol), ("--item-id-col", itemIdCol),
+        ("--title-col", titleCol),
+      ]
+      for (name, v) in required where !(0...1000).contains(v) {
+        throw ValidationError("\(name) must be between 0 and 1000 (got \(v))")
+      }
+      for (name, v) in [("--timestamp-col", timestampCol), ("--genres-col", genresCol)] where !(-1...1000).contains(v) {
+        throw ValidationError("\(name) must be between -1 (none) and 1000 (got \(v))")
       }
     }
 

@@ -33,6 +33,13 @@ struct HyperParameters: ParsableArguments {
     if let factors, factors < 1 { throw ValidationError("--factors must be ≥ 1 (got \(factors))") }
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
     if let k, k < 1 { throw ValidationError("--k must be ≥ 1 (got \(k))") }
+    if let factors, factors > 4096 { throw ValidationError("--factors must be at most 4096 (got \(factors))") }
+    if let epochs, epochs > 100_000 { throw ValidationError("--epochs must be at most 100000 (got \(epochs))") }
+    if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
+    if let reg, !(reg >= 0 && reg.isFinite) { throw ValidationError("--reg must be ≥ 0 and finite (got \(reg))") }
+    if let alpha, !(alpha >= 0 && alpha.isFinite) {
+      throw ValidationError("--alpha must be ≥ 0 and finite (got \(alpha))")
+    }
   }
 }
 

@@ -30,11 +30,17 @@ enum AlgoName: String, ExpressibleByArgument, CaseIterable, Codable {
 }
 
 /// What a DQN checkpoint holds besides the weights.
-struct RLCheckpointConfig: Codable {
+struct RLCheckpointConfig: Codable, ValidatedConfig {
   var env: EnvName
   var dqn: DQNConfig
   var observationSize: Int
   var actions: Int
+
+  func validate() throws {
+    try dqn.validate()
+    try checkField("observationSize", observationSize, in: 1...100_000)
+    try checkField("actions", actions, in: 1...10_000)
+  }
 }
 
 /// Options naming the environment.
@@ -63,12 +69,18 @@ struct EnvOptions: ParsableArguments {
 }
 
 /// What a PPO checkpoint holds besides the weights.
-struct PPOCheckpointConfig: Codable {
+struct PPOCheckpointConfig: Codable, ValidatedConfig {
   var env: EnvName
   var ppo: PPOConfig
   var observationSize: Int
   var actions: Int
   var continuous: Bool
+
+  func validate() throws {
+    try ppo.validate()
+    try checkField("observationSize", observationSize, in: 1...100_000)
+    try checkField("actions", actions, in: 1...10_000)
+  }
 }
 
 /// A trained policy of either kind, acting greedily.
@@ -103,7 +115,11 @@ enum Policy {
 /// Loads a DQN or PPO checkpoint written by `rl-drive train` and checks it was trained for `env`.
 func loadPolicy(_ path: String, env: EnvName) throws -> Policy {
   let ckpt = try Checkpoint.load(from: path)
-  if let cfg = try? ckpt.config(PPOCheckpointConfig.self) {
+  if ckpt.metadata["kestrel.config"]?.contains("\"ppo\"") == true {
+    let cfg: PPOCheckpointConfig
+    do { cfg = try ckpt.config(PPOCheckpointConfig.self) } catch {
+      throw AppError("\(path): PPO config in the metadata is invalid or unreadable: \(error)")
+    }
     guard cfg.env == env else {
       throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
     }
@@ -154,6 +170,14 @@ struct Run: ParsableCommand {
   @Option(help: "With --record: keep every N-th frame.") var recordEvery = 1
   @Option(help: "Stop after this many frames.") var frames: Int?
   @Option(help: "Gridworld viewer: Q-learning episodes to show.") var episodes = 2000
+
+  func validate() throws {
+    guard recordEvery >= 1 else { throw ValidationError("--record-every must be at least 1 (got \(recordEvery))") }
+    if let frames, frames < 1 { throw ValidationError("--frames must be at least 1 (got \(frames))") }
+    guard (1...1_000_000).contains(episodes) else {
+      throw ValidationError("--episodes must be between 1 and 1000000 (got \(episodes))")
+    }
+  }
 
   func run() throws {
     if envOptions.env == .gridworld {

@@ -27,6 +27,9 @@ struct TrainRL: ParsableCommand {
       throw ValidationError("--algo \(algo.rawValue) is for --env gridworld")
     }
     if let steps, steps < 1 { throw ValidationError("--steps must be positive") }
+    guard (1...10_000_000).contains(episodes) else {
+      throw ValidationError("--episodes must be between 1 and 10000000 (got \(episodes))")
+    }
   }
 
   func run() throws {
@@ -224,6 +227,12 @@ struct EvalRL: ParsableCommand {
   @OptionGroup var envOptions: EnvOptions
   @OptionGroup var agent: AgentOptions
   @Option(help: "Episodes.") var episodes = 100
+
+  func validate() throws {
+    guard (1...1_000_000).contains(episodes) else {
+      throw ValidationError("--episodes must be between 1 and 1000000 (got \(episodes))")
+    }
+  }
 
   func run() throws {
     guard envOptions.env != .gridworld else {

@@ -32,9 +32,7 @@ func loadModel(_ nameOrPath: String) throws -> LoadedTextModel {
 }
 
 /// Writes `s` to standard output immediately (streaming).
-func emit(_ s: String) {
-  FileHandle.standardOutput.write(Data(s.utf8))
-}
+func emit(_ s: String) { writeStdout(s) }
 
 /// `textgen --prime TEXT`: streams a continuation.
 struct Generate: ParsableCommand {
@@ -90,6 +88,12 @@ struct Eval: ParsableCommand {
   @Option(help: "Shipped model or checkpoint path.") var model = "chinese"
   @Option(help: "UTF-8 text file.") var data: String
   @Option(help: "Windows per batch.") var batchSize = 32
+
+  func validate() throws {
+    guard (1...4096).contains(batchSize) else {
+      throw ValidationError("--batch-size must be between 1 and 4096 (got \(batchSize))")
+    }
+  }
 
   func run() throws {
     let loaded = try loadModel(model)

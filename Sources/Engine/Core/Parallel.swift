@@ -5,7 +5,7 @@ import CBLAS
 public enum Parallel {
   /// Worker threads the engine uses (default: the number of online CPUs, from `KESTREL_THREADS` if set).
   nonisolated(unsafe) public static var threads: Int = {
-    if let s = getenvString("KESTREL_THREADS"), let n = Int(s), n > 0 { return n }
+    if let s = getenvString("KESTREL_THREADS"), let n = Int(s), n > 0 { return min(n, 256) }  // more is a typo
     return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
   }()
 

@@ -64,10 +64,12 @@ public struct Checkpoint {
     return ckpt
   }
 
-  /// The config saved with the checkpoint.
+  /// The config saved with the checkpoint, checked (`ValidatedConfig`) before anyone builds a model from it.
   public func config<C: Decodable>(_ type: C.Type) throws -> C {
     guard let json = metadata["kestrel.config"] else { throw StateError("checkpoint has no kestrel.config metadata") }
-    return try JSONDecoder().decode(C.self, from: Data(json.utf8))
+    let config = try JSONDecoder().decode(C.self, from: Data(json.utf8))
+    if let checked = config as? any ValidatedConfig { try checked.validate() }
+    return config
   }
 
   /// Loads the tensors into `model` (strict: names and shapes must match) and, if given, `optimizer`.
@@ -106,7 +108,8 @@ public struct TypedCheckpoint<Config: Codable, Record: Codable> {
       throw FileError(path, "not a \(kind) checkpoint (written by another app or model type)")
     }
     do { config = try checkpoint.config(Config.self) } catch {
-      throw FileError(path, "\(kind ?? "model") config in the metadata is unreadable: \(error)")
+      let what = error is ConfigError ? "invalid" : "unreadable"
+      throw FileError(path, "\(kind ?? "model") config in the metadata is \(what): \(error)")
     }
     (self.checkpoint, self.path) = (checkpoint, path)
     history = checkpoint.history(Record.self)

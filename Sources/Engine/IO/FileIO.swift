@@ -41,30 +41,70 @@ public enum FileIO {
     return done == size ? bytes : Array(bytes[..<done])
   }
 
-  /// Writes `bytes` so that `path` holds either its old content or all of the new one, never a part.
+  /// Writes `bytes` so that `path` holds either its old content or all of the new one, never a part: a temp file
+  /// beside it (created exclusively, never through a symlink, with an unpredictable name), fsync, rename, then
+  /// fsync of the directory so the rename itself survives a crash. Temp files left by killed writers of `path`
+  /// are removed first.
   public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let tmp = "\(path).tmp-\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    removeStaleTemporaries(of: path)
+    var fd: Int32 = -1
+    var tmp = ""
+    for _ in 0..<16 {
+      tmp = "\(path).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+      fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+      if fd >= 0 || errno != EEXIST { break }
+    }
     guard fd >= 0 else { throw FileError(path, "cannot write: \(String(cString: strerror(errno)))") }
-    var ok = true
+    var failure: Int32 = 0
     bytes.withUnsafeBytes { buf in
+      guard let base = buf.baseAddress else { return }
       var done = 0
       while done < buf.count {
-        let r = write(fd, buf.baseAddress! + done, buf.count - done)
+        let r = write(fd, base + done, buf.count - done)
+        if r < 0 && errno == EINTR { continue }
         if r <= 0 {
-          ok = false
+          failure = r < 0 ? errno : ENOSPC
           break
         }
         done += r
       }
     }
-    let err = errno
-    if ok && fsync(fd) != 0 { ok = false }
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
     close(fd)
-    guard ok, rename(tmp, path) == 0 else {
+    if failure == 0 && rename(tmp, path) != 0 { failure = errno }
+    guard failure == 0 else {
       unlink(tmp)
-      throw FileError(path, "cannot write: \(String(cString: strerror(ok ? errno : err)))")
+      throw FileError(path, "cannot write: \(String(cString: strerror(failure)))")
     }
+    syncDirectory(of: path)
+  }
+
+  /// Removes `path.tmp-PID…` files whose writer process is gone (killed during a save).
+  static func removeStaleTemporaries(of path: String) {
+    let slash = path.lastIndex(of: "/")
+    let dir = slash.map { String(path[..<$0]) } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    guard !dir.isEmpty, let d = opendir(dir) else { return }
+    defer { closedir(d) }
+    let prefix = base + ".tmp-"
+    while let entry = readdir(d) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+      }
+      guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix(while: \.isNumber)) else {
+        continue
+      }
+      if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + name) }
+    }
+  }
+
+  /// fsync of the directory holding `path` (makes a rename durable); errors are ignored (some filesystems refuse).
+  static func syncDirectory(of path: String) {
+    let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    let fd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else { return }
+    _ = fsync(fd)
+    close(fd)
   }
 
   /// True when a file or directory exists at `path`.

@@ -78,8 +78,10 @@ public enum SafeTensors {
       case "F64": size = 8
       default: throw fail("tensor '\(name)' has dtype \(dtype); only F32, F16, BF16 and F64 are supported")
       }
-      let count = shape.reduce(1, *)
-      guard shape.allSatisfy({ $0 >= 0 }), offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataCount else {
+      guard let count = checkedElementCount(shape, elementBytes: size) else {
+        throw fail("tensor '\(name)' has an impossible shape \(shape) (negative, rank over 8, or too many elements)")
+      }
+      guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataCount else {
         throw fail("tensor '\(name)' data \(offs) lies outside the \(dataCount) data bytes (truncated?)")
       }
       guard offs[1] - offs[0] == count * size else {
@@ -88,7 +90,8 @@ public enum SafeTensors {
       }
       let t = Tensor(uninitializedShape: shape)
       bytes.withUnsafeBytes { raw in
-        let base = raw.baseAddress! + headerEnd + offs[0]
+        guard let start = raw.baseAddress else { return }
+        let base = start + headerEnd + offs[0]
         let p = t.ptr
         switch dtype {
         case "F32":

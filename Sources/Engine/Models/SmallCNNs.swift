@@ -69,9 +69,22 @@ public func loadImageClassifier(from path: String) throws -> (network: any Layer
   let ckpt = try Checkpoint.load(from: path)
   let config: ClassifierConfig
   do { config = try ckpt.config(ClassifierConfig.self) } catch {
+    if error is ConfigError { throw FileError(path, "config in the metadata is invalid: \(error)") }
     throw FileError(path, "not a classify checkpoint (no classifier config in its metadata)")
   }
   let network = makeNetwork(config)
   do { try ckpt.restore(into: network) } catch { throw FileError(path, "\(error)") }
   return (network, config)
+}
+
+extension ClassifierConfig: ValidatedConfig {
+  /// Ranges a checkpoint's config must respect before the network is built.
+  public func validate() throws {
+    try checkField("channels", channels == 1 || channels == 3, "must be 1 or 3 (is \(channels))")
+    try checkField("size", size, in: 8...1024)
+    try checkField("labels", labels.count, in: 2...100_000)
+    try checkField(
+      "preprocessing", ["mnist", "resize", "imagenet"].contains(preprocessing),
+      "must be mnist, resize or imagenet")
+  }
 }
