@@ -76,21 +76,39 @@ public struct Track: Sendable {
       switch key {
       case "name": name = words.dropFirst().joined(separator: " ")
       case "width":
-        guard words.count == 2, let w = Double(words[1]), w > 0 else {
-          throw fail("expected 'width <positive number>'")
+        guard words.count == 2, let w = Double(words[1]), w > 0, w <= 1000 else {
+          throw fail("expected 'width <number of metres, above 0 and at most 1000>'")
         }
         width = w
       case "point":
-        guard words.count == 3, let x = Double(words[1]), let y = Double(words[2]), x.isFinite, y.isFinite else {
-          throw fail("expected 'point <x> <y>'")
+        guard words.count == 3, let x = Double(words[1]), let y = Double(words[2]), abs(x) <= 1e5, abs(y) <= 1e5
+        else { throw fail("expected 'point <x> <y>' with coordinates within ±100000 metres") }
+        let p = Vec2(x, y)
+        if let last = points.last, (p - last).length < 0.01 {
+          throw fail("point repeats the previous one (points must be at least 1 cm apart)")
         }
-        points.append(Vec2(x, y))
+        guard points.count < 10_000 else { throw fail("more than 10000 points") }
+        points.append(p)
       default: throw fail("unknown keyword '\(key)' (name, width, point)")
       }
     }
     guard let width else { throw MapError(description: "\(source): no 'width' line") }
     guard points.count >= 3 else {
       throw MapError(description: "\(source): needs at least 3 points, has \(points.count)")
+    }
+    if let first = points.first, let last = points.last, (first - last).length < 0.01 {
+      points.removeLast()  // a closing point equal to the first: the loop closes itself
+    }
+    // A collapsed loop (all points on a line, or a tiny one) has no road to drive on.
+    var area = 0.0
+    for i in points.indices {
+      let (p, q) = (points[i], points[(i + 1) % points.count])
+      area += p.x * q.y - q.x * p.y
+    }
+    guard points.count >= 3, abs(area) / 2 >= width * width else {
+      throw MapError(
+        description:
+          "\(source): the centre line encloses \(Int(abs(area) / 2)) m², too little for a \(width) m wide road")
     }
     self.init(name: name, centre: points, width: width)
   }

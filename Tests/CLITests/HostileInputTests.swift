@@ -125,6 +125,15 @@ final class HostileInputTests: XCTestCase {
     try assertRejects("kestrel-bench", ["w1", "--warmup=-1"], "--warmup must be between 0 and 1000")
   }
 
+  /// Class 4: a rating too large for any model's arithmetic is refused like a non-number.
+  func testAnAbsurdRatingIsRefused() throws {
+    let csv = dir + "/huge.csv"
+    try "user,item,rating\nu1,i1,4\nu1,i2,1e308\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    try assertRejects(
+      "recommend", ["import", "csv", csv, "--strict", "--timestamp-col=-1", "--db", dir + "/h.sqlite"],
+      "\(csv): line 3: rating '1e308' is not a number between -1000000 and 1000000")
+  }
+
   /// Class 5: output that cannot be written is an error, not a trap or a silent exit 0.
   func testAFullDiskOnStandardOutputIsAnError() throws {
     let binary = CLI.productsDirectory.appendingPathComponent("textgen").path

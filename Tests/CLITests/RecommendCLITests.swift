@@ -22,7 +22,7 @@ final class RecommendCLITests: XCTestCase {
       Imported 49 ratings (8 new users), 8 items into \(db)
       Skipped 3 malformed lines:
         \(CLI.fixture("ratings.csv")):51: expected at least 3 columns, found 2
-        \(CLI.fixture("ratings.csv")):52: rating 'five' is not a number
+        \(CLI.fixture("ratings.csv")):52: rating 'five' is not a number between -1000000 and 1000000
         \(CLI.fixture("ratings.csv")):53: empty user or item id
 
       """)

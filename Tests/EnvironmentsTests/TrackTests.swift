@@ -64,13 +64,40 @@ final class TrackTests: XCTestCase {
 
   func testMalformedTrackFilesNameTheLine() {
     XCTAssertThrowsError(try Track(text: "width 10\npoint 0 0\npoint 1\n", source: "t.track")) {
-      XCTAssertEqual("\($0)", "t.track:3: expected 'point <x> <y>'")
+      XCTAssertEqual("\($0)", "t.track:3: expected 'point <x> <y>' with coordinates within ±100000 metres")
     }
     XCTAssertThrowsError(try Track(text: "width -2\n", source: "t.track")) {
-      XCTAssertEqual("\($0)", "t.track:1: expected 'width <positive number>'")
+      XCTAssertEqual("\($0)", "t.track:1: expected 'width <number of metres, above 0 and at most 1000>'")
     }
     XCTAssertThrowsError(try Track(text: "width 5\npoint 0 0\npoint 1 0\n", source: "t.track")) {
       XCTAssertEqual("\($0)", "t.track: needs at least 3 points, has 2")
     }
+  }
+
+  /// Degenerate geometry (issue 24): infinite or huge widths and coordinates, repeated points, and a loop that
+  /// encloses no road are errors, not hangs in the ray scan.
+  func testDegenerateTracksAreErrors() {
+    let cases = [
+      (
+        "width inf\npoint 0 0\npoint 50 0\npoint 0 50\n",
+        "t.track:1: expected 'width <number of metres, above 0 and at most 1000>'"
+      ),
+      (
+        "width 10\npoint 0 0\npoint 1e308 0\n",
+        "t.track:3: expected 'point <x> <y>' with coordinates within ±100000 metres"
+      ),
+      (
+        "width 10\npoint 0 0\npoint 0 0\n",
+        "t.track:3: point repeats the previous one (points must be at least 1 cm apart)"
+      ),
+      (
+        "width 10\npoint 0 0\npoint 50 0\npoint 100 0\n",
+        "t.track: the centre line encloses 0 m², too little for a 10.0 m wide road"
+      ),
+    ]
+    for (text, message) in cases {
+      XCTAssertThrowsError(try Track(text: text, source: "t.track")) { XCTAssertEqual("\($0)", message) }
+    }
+    XCTAssertNoThrow(try Track(text: "width 10\npoint 0 0\npoint 80 0\npoint 80 60\npoint 0 0\n", source: "t.track"))
   }
 }

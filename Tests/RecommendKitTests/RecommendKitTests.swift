@@ -29,7 +29,7 @@ final class RecommendKitTests: XCTestCase {
     XCTAssertEqual(report.ratings, 49)
     XCTAssertEqual(report.skipped.map(\.line), [51, 52, 53])
     XCTAssertEqual(report.skipped.map(\.reason)[0], "expected at least 3 columns, found 2")
-    XCTAssertEqual(report.skipped.map(\.reason)[1], "rating 'five' is not a number")
+    XCTAssertEqual(report.skipped.map(\.reason)[1], "rating 'five' is not a number between -1000000 and 1000000")
     let before = try store.counts()
     _ = try Importer(store: store).importRatings(
       file: TestFiles.fixture("ratings.csv", in: .module), separator: ",", header: true, columns: RatingColumns())

@@ -106,11 +106,11 @@ public struct Importer {
         reason = "expected at least \(needed + 1) columns, found \(f.count)"
       } else if f[columns.user].isEmpty || f[columns.item].isEmpty {
         reason = "empty user or item id"
-      } else if let v = Double(f[columns.rating].trimmingSpaces), v.isFinite {
-        value = v
+      } else if let v = Double(f[columns.rating].trimmingSpaces), v.isFinite, abs(v) <= 1e6 {
+        value = v  // within ±10⁶: a 1e308 rating would make every model's arithmetic overflow to NaN
         if let tc = columns.timestamp, tc < f.count { ts = Int(f[tc].trimmingSpaces) ?? 0 }
       } else {
-        reason = "rating '\(f[columns.rating])' is not a number"
+        reason = "rating '\(f[columns.rating])' is not a number between -1000000 and 1000000"
       }
       if let reason {
         if strict { throw FileError(name, "line \(row.line): \(reason)") }
