@@ -1,4 +1,9 @@
 import CSQLite
+import Engine
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// An SQLite error: what failed and SQLite's message, in one line.
 public struct DatabaseError: Error, CustomStringConvertible {
@@ -35,13 +40,27 @@ public final class Database {
     self.path = path
     sqlite3_busy_timeout(db, 10_000)
     if !readOnly {
-      try execute("PRAGMA journal_mode = WAL")
+      // Switching a new database to WAL needs a moment alone with it; SQLite answers SQLITE_BUSY at once (without
+      // the busy handler) when another process is creating the same file, so retry for up to 10 s.
+      try retryingWhileBusy { try execute("PRAGMA journal_mode = WAL") }
       try execute("PRAGMA synchronous = NORMAL")
     }
     try execute("PRAGMA foreign_keys = ON")
   }
 
   deinit { sqlite3_close_v2(handle) }
+
+  /// Runs `body`, again after a short sleep while SQLite reports the database busy or locked (at most 10 s).
+  func retryingWhileBusy(_ body: () throws -> Void) throws {
+    let deadline = monotonicSeconds() + 10
+    while true {
+      do { return try body() } catch {
+        let code = sqlite3_errcode(handle) & 0xFF
+        guard code == SQLITE_BUSY || code == SQLITE_LOCKED, monotonicSeconds() < deadline else { throw error }
+        usleep(UInt32.random(in: 5_000...50_000))
+      }
+    }
+  }
 
   func error(_ what: String) -> DatabaseError {
     DatabaseError("\(path): \(what): \(String(cString: sqlite3_errmsg(handle)))")
