@@ -14,7 +14,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export KESTREL_DATA ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 bench-scaling test-netns clean
+.PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 bench-scaling test-netns fuzz clean
 
 all: build
 
@@ -78,6 +78,17 @@ bench-venv:
 
 bench: release bench-venv
 	$(VENV)/bin/python Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
+
+# libFuzzer targets for every parser (Tests/Fuzz): address sanitizer and coverage instrumentation, libFuzzer's
+# driver from the toolchain's clang runtime. FUZZ_SECONDS per target; RUNS=1000000 runs a fixed count instead.
+FUZZ_SECONDS ?= 60
+FUZZER_LIB = $(shell find $(dir $(shell command -v swiftc))../lib/clang -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -1)
+FUZZ_FLAGS = -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+  -Xswiftc -DKESTREL_FUZZ -Xlinker -u -Xlinker LLVMFuzzerRunDriver -Xlinker --export-dynamic \
+  -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++
+fuzz: deps
+	$(SWIFT) build --product kestrel-fuzz --scratch-path .build/fuzz $(FUZZ_FLAGS)
+	Tests/Fuzz/run.sh $(FUZZ_SECONDS)
 
 # Data-parallel scaling (2 ranks vs 1, W3/W5/W6 shapes) and allreduce bandwidth between two network namespaces.
 bench-scaling: release

@@ -108,6 +108,12 @@ let package = Package(
       ],
       path: "Sources/Apps/kestrel-bench", swiftSettings: fast),
 
+    // libFuzzer targets for the parsers (`make fuzz`; built only with -sanitize=fuzzer, which supplies main).
+    .executableTarget(
+      name: "kestrel-fuzz",
+      dependencies: ["Engine", "Datasets", "Environments", "GANKit", "RecommendKit", "TextgenKit", "TranslateKit"],
+      path: "Tests/Fuzz"),
+
     .testTarget(
       name: "EngineTests", dependencies: ["Engine", "Datasets", "EngineTesting"], resources: [.copy("Fixtures")]),
     .testTarget(

@@ -18,7 +18,7 @@ func decodeJPEG(_ bytes: [UInt8], source: String) throws -> Image {
     tjDecompressHeader3(handle, $0.baseAddress, UInt(bytes.count), &width, &height, &subsampling, &colorspace)
   }
   guard header == 0 else { throw failure("corrupt JPEG header") }
-  guard Int(width) * Int(height) <= maxImagePixels else {
+  guard width > 0, height > 0, Int(width) * Int(height) <= maxImagePixels else {
     throw FileError(
       source, "image is \(width)×\(height) pixels, more than the \(maxImagePixels / 1_000_000) megapixel limit")
   }
