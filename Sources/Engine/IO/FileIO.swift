@@ -87,10 +87,11 @@ public enum FileIO {
     guard !dir.isEmpty, let d = opendir(dir) else { return }
     defer { closedir(d) }
     let prefix = base + ".tmp-"
+    let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
     while let entry = readdir(d) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-      }
+      // d_name is read in place up to its NUL: a dirent record is only as long as its name (found by
+      // AddressSanitizer: copying the whole 256-byte field read past short records).
+      let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
       guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix(while: \.isNumber)) else {
         continue
       }
