@@ -105,3 +105,27 @@ final class RecommendCLITests: XCTestCase {
     XCTAssertTrue(stats.stdout.contains("1008 users, 8 items, 2049 ratings"), stats.stdout)
   }
 }
+
+/// The argument fixes of issue 21: negative values after a space, `--db` before or after the subcommand.
+final class RecommendArgumentTests: XCTestCase {
+  func testNegativeValuesAfterASpaceAndDatabaseBeforeTheSubcommand() throws {
+    let dir = try CLI.tempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let db = dir + "/r.sqlite"
+    // `--timestamp-col -1` (space-separated, as --help offers it) and `--db` before the subcommand.
+    let imported = try CLI.run(
+      "recommend", ["--db", db, "import", "csv", CLI.fixture("ratings.csv"), "--timestamp-col", "-1"])
+    XCTAssertEqual(imported.status, 0, imported.stderr)
+    XCTAssertTrue(imported.stdout.hasPrefix("Imported 49 ratings (8 new users)"), imported.stdout)
+    let before = try CLI.run("recommend", ["--db", db, "stats"])
+    let after = try CLI.run("recommend", ["stats", "--db", db])
+    XCTAssertEqual(before.status, 0, before.stderr)
+    XCTAssertEqual(before.stdout, after.stdout)
+    XCTAssertTrue(before.stdout.contains("8 users, 8 items, 49 ratings"), before.stdout)
+    // A negative column where only ≥ 0 makes sense is still an error naming the option.
+    let bad = try CLI.run(
+      "recommend", ["import", "csv", CLI.fixture("ratings.csv"), "--rating-col", "-1", "--db", db])
+    XCTAssertEqual(bad.status, 64)
+    XCTAssertTrue(bad.stderr.contains("--rating-col must be between 0 and 1000 (got -1)"), bad.stderr)
+  }
+}

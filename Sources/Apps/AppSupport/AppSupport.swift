@@ -117,3 +117,61 @@ public func checkWritable(_ path: String) throws {
     throw AppError("\(path): folder '\(folder)' is not writable")
   }
 }
+
+/// The process's arguments as the apps' parsers should see them:
+/// - `--option -1` becomes `--option=-1` when the value is a negative number (`-1`, `-0.5`, `-1e-3`, `-inf`), so
+///   negative values work after a space wherever `--help` offers them (the parser would otherwise read `-1` as a
+///   short flag and report a missing value);
+/// - options named in `hoisting` (such as recommend's `--db PATH`) given before a subcommand in `subcommands` are
+///   moved to the end, so `recommend --db F train` and `recommend train --db F` are the same.
+/// Everything after a `--` is left alone.
+public func normalizedArguments(
+  _ arguments: [String] = Array(CommandLine.arguments.dropFirst()), subcommands: [String] = [],
+  hoisting: Set<String> = []
+) -> [String] {
+  var out: [String] = []
+  var i = 0
+  while i < arguments.count {
+    let a = arguments[i]
+    if a == "--" {
+      out += arguments[i...]
+      break
+    }
+    if a.hasPrefix("--"), !a.contains("="), i + 1 < arguments.count, isNegativeNumber(arguments[i + 1]) {
+      out.append(a + "=" + arguments[i + 1])
+      i += 2
+      continue
+    }
+    out.append(a)
+    i += 1
+  }
+  guard !hoisting.isEmpty else { return out }
+  // Leading hoisted options (with their values) before the first subcommand name move after it.
+  var leading: [String] = []
+  var j = 0
+  while j < out.count {
+    let name = String(out[j].split(separator: "=", maxSplits: 1).first ?? "")
+    guard hoisting.contains(name) else { break }
+    if out[j].contains("=") {
+      leading.append(out[j])
+      j += 1
+    } else {
+      leading += out[j..<min(j + 2, out.count)]
+      j += 2
+    }
+  }
+  guard !leading.isEmpty, j < out.count, subcommands.contains(out[j]) else { return out }
+  // To the end (before a `--`), so nested subcommands (`import csv`) see them too.
+  let rest = Array(out[j...])
+  let end = rest.firstIndex(of: "--") ?? rest.count
+  return Array(rest[..<end]) + leading + Array(rest[end...])
+}
+
+/// Whether `s` is a negative number as an option value (`-1`, `-.5`, `-2.5e-3`, `-inf`, `-nan`).
+func isNegativeNumber(_ s: String) -> Bool {
+  guard s.count >= 2, s.first == "-" else { return false }
+  let body = s.dropFirst().lowercased()
+  if ["inf", "infinity", "nan"].contains(body) { return true }
+  guard let first = body.first, first.isNumber || first == "." else { return false }
+  return Double(s) != nil
+}

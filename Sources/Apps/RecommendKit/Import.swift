@@ -119,6 +119,14 @@ public struct Importer {
       }
       parsed.append((f[columns.user].trimmingSpaces, f[columns.item].trimmingSpaces, value, ts, row.line))
     }
+    guard !parsed.isEmpty else {  // nothing to import is an error, never "Imported 0 ratings" and exit 0
+      if let first = report.skipped.first {
+        throw FileError(
+          name,
+          "no ratings imported: all \(report.skipped.count) lines are malformed (line \(first.line): \(first.reason))")
+      }
+      throw FileError(name, "no ratings in the file\(header ? " after its header line" : "")")
+    }
     try store.db.transaction {
       var userIDs: [String: Int] = [:]
       var itemIDs: [String: Int] = [:]

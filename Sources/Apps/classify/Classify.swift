@@ -8,6 +8,9 @@ import Foundation
 /// `classify`: image classification with shipped models, and training of small CNNs.
 @main
 struct Classify: ParsableCommand {
+  /// Parses negative values after a space (see `normalizedArguments`).
+  static func main() { main(normalizedArguments()) }
+
   static let configuration = CommandConfiguration(
     commandName: "classify",
     abstract: "Classifies images (top-K labels) and trains image classifiers.",

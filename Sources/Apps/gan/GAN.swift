@@ -7,6 +7,9 @@ import GANKit
 /// `gan`: DCGAN image generation — train, sample grids, interpolate, score.
 @main
 struct GAN: ParsableCommand {
+  /// Parses negative values after a space (see `normalizedArguments`).
+  static func main() { main(normalizedArguments()) }
+
   static let configuration = CommandConfiguration(
     commandName: "gan",
     abstract: "Trains DCGAN image generators and samples, interpolates and scores them.",
@@ -51,7 +54,11 @@ struct Sample: ParsableCommand {
 
   func validate() throws {
     guard n > 0 else { throw ValidationError("--n must be positive (got \(n))") }
-    guard n <= 100_000 else { throw ValidationError("--n must be at most 100000 (got \(n))") }
+    let limit = outDir == nil ? 10_000 : 100_000  // a grid of 10,000 is already ~30 megapixels
+    guard n <= limit else {
+      throw ValidationError(
+        "--n must be at most \(limit)\(outDir == nil ? " for a grid (use --out-dir for more)" : "") (got \(n))")
+    }
     guard (1...16).contains(scale) else { throw ValidationError("--scale must be between 1 and 16") }
     if let columns, columns <= 0 { throw ValidationError("--columns must be positive") }
   }

@@ -1,3 +1,4 @@
+import AppSupport
 import ArgumentParser
 import Engine
 
@@ -5,6 +6,9 @@ import Engine
 /// work per repetition, same min/median/max reporting, JSON rows in the reference scripts' format).
 @main
 struct Bench: ParsableCommand {
+  /// Parses negative values after a space (see `normalizedArguments`).
+  static func main() { main(normalizedArguments()) }
+
   static let configuration = CommandConfiguration(
     commandName: "kestrel-bench",
     abstract: "Runs Kestrel's implementations of the reference benchmark workloads.",

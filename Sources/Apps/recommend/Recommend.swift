@@ -6,6 +6,12 @@ import RecommendKit
 /// `recommend`: collaborative filtering over a SQLite database of ratings.
 @main
 struct Recommend: ParsableCommand {
+  /// Parses negative values after a space and `--db` before or after the subcommand (see `normalizedArguments`).
+  static func main() {
+    let names = configuration.subcommands.map { $0._commandName }
+    main(normalizedArguments(subcommands: names, hoisting: ["--db"]))
+  }
+
   static let configuration = CommandConfiguration(
     commandName: "recommend",
     abstract: "Recommends items from ratings stored in SQLite (MovieLens or any ratings file).",

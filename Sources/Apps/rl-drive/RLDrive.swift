@@ -8,6 +8,9 @@ import RLKit
 /// `rl-drive`: reinforcement learning on driving, gridworld and CartPole environments.
 @main
 struct RLDrive: ParsableCommand {
+  /// Parses negative values after a space (see `normalizedArguments`).
+  static func main() { main(normalizedArguments()) }
+
   static let configuration = CommandConfiguration(
     commandName: "rl-drive",
     abstract: "Trains and runs RL agents: a car on a track, gridworlds, CartPole.",

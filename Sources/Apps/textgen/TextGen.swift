@@ -8,6 +8,9 @@ import TextgenKit
 /// `textgen`: character-level text generation (GPT, LSTM, GRU, RNN) and training on any UTF-8 text.
 @main
 struct TextGen: ParsableCommand {
+  /// Parses negative values after a space (see `normalizedArguments`).
+  static func main() { main(normalizedArguments()) }
+
   static let configuration = CommandConfiguration(
     commandName: "textgen",
     abstract: "Generates text with character-level language models, and trains them on any UTF-8 corpus.",
@@ -62,14 +65,16 @@ struct Generate: ParsableCommand {
     let loaded = try loadModel(model)
     let vocab = loaded.model.config.vocabulary
     let (tokens, unknown) = vocab.encode(prime)
+    guard !tokens.isEmpty else {
+      let first = unknown.first.map { ", such as \(Vocabulary.describe($0))" } ?? ""
+      throw AppError(
+        "--prime: none of its characters are in the model's vocabulary (\(vocab.count) characters)\(first)")
+    }
     if !unknown.isEmpty {
       let list = unknown.prefix(8).map(Vocabulary.describe).joined(separator: ", ")
       writeStderr(
         "note: \(unknown.count) character\(unknown.count == 1 ? "" : "s") of the prime \(unknown.count == 1 ? "is" : "are") not in the model's vocabulary and \(unknown.count == 1 ? "was" : "were") skipped: \(list)\(unknown.count > 8 ? ", …" : "")\n"
       )
-    }
-    guard !tokens.isEmpty else {
-      throw AppError("--prime: none of its characters are in the model's vocabulary (\(vocab.count) characters)")
     }
     var options = SamplingOptions()
     (options.temperature, options.topK, options.topP) = (temperature, topK, topP)

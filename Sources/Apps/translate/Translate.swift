@@ -8,6 +8,9 @@ import TranslateKit
 /// `translate`: Transformer neural machine translation — translate, train on TSV pairs, evaluate BLEU/chrF.
 @main
 struct TranslateApp: ParsableCommand {
+  /// Parses negative values after a space (see `normalizedArguments`).
+  static func main() { main(normalizedArguments()) }
+
   static let configuration = CommandConfiguration(
     commandName: "translate",
     abstract: "Translates text with an encoder-decoder Transformer; trains one on TSV sentence pairs; scores BLEU.",
@@ -45,6 +48,9 @@ struct Run: ParsableCommand {
 
   func validate() throws {
     guard (1...64).contains(beam) else { throw ValidationError("--beam must be in 1…64 (got \(beam))") }
+    guard text.isEmpty || text.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+      throw ValidationError("the text to translate is empty")
+    }
     guard alpha >= 0, alpha <= 3 else { throw ValidationError("--alpha must be in [0, 3] (got \(alpha))") }
   }
 
