@@ -57,3 +57,20 @@ private func topRow(_ row: UnsafePointer<Float>, _ count: Int, _ n: Int) -> [Int
   }
   return ids.filter { $0 >= 0 }
 }
+
+extension TrainedModel {
+  /// The support a default top-`n` asks of an item: 20 ratings (an item rated by three people can predict 5★
+  /// on luck alone), lowered on small catalogues so that at least max(50, 5·n) items, or every rated item,
+  /// stay eligible.
+  public func defaultMinRatings(n: Int) -> Int {
+    let counts = itemCounts.filter { $0 > 0 }.sorted(by: >)
+    guard !counts.isEmpty else { return 1 }
+    let needed = min(max(50, 5 * n), counts.count)
+    return max(1, min(20, Int(counts[needed - 1])))
+  }
+
+  /// Items a top-N may list for a user: known, rated by at least `minRatings` users, and not rated by the user.
+  public func rankingCandidates(excluding rated: [Int: Float], minRatings: Int) -> [Int] {
+    (1..<max(1, itemCount)).filter { rated[$0] == nil && itemCounts[$0] >= Float(max(1, minRatings)) }
+  }
+}

@@ -12,10 +12,16 @@ struct Top: ParsableCommand {
   @Option(help: "User id as in the imported data.") var user: String?
   @Option(help: "How many items.") var n = 10
   @Option(help: "Model: baseline, svd, svdpp, als, knn (default: the best trained).") var algo: Algorithm?
+  @Option(
+    help: ArgumentHelp(
+      "List only items rated by at least this many users (default: 20, lower on small catalogues so that 50 items stay eligible).",
+      valueName: "count"))
+  var minRatings: Int?
   @Flag(help: "Most popular items (for users without ratings).") var popular = false
 
   func validate() throws {
     guard n > 0 else { throw ValidationError("--n must be positive (got \(n))") }
+    if let minRatings, minRatings < 1 { throw ValidationError("--min-ratings must be at least 1 (got \(minRatings))") }
     guard user != nil || popular else { throw ValidationError("give --user ID (or --popular)") }
   }
 
@@ -32,7 +38,8 @@ struct Top: ParsableCommand {
     let model = try loadModel(store, algo)
     let profile = model.foldIn(rated)
     let scores = model.scores(for: profile)
-    let candidates = (1..<model.itemCount).filter { profile.ratings[$0] == nil && model.itemCounts[$0] > 0 }
+    let support = minRatings ?? model.defaultMinRatings(n: n)
+    let candidates = model.rankingCandidates(excluding: profile.ratings, minRatings: support)
     let top = topN(candidates.map { ($0, scores[$0]) }, n)
     let (_, hi) = try store.ratingScale()
     let liked = rated.filter { $0.value >= Float(hi) - 1 }
