@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// A training checkpoint in one safetensors file: model tensors under their dotted names, optimizer state

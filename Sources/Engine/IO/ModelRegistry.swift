@@ -1,3 +1,5 @@
+import Formats
+
 /// A model that ships in `assets/`: which app runs it, the name users type, and its file under `assets/`.
 public struct ShippedModel: Sendable, Equatable {
   /// The app that runs the model (`classify`, `textgen`, `translate`, `gan`, `rl-drive`).

@@ -1,8 +1,8 @@
+import Formats
 import Foundation
 
-// safetensors (https://github.com/huggingface/safetensors): 8-byte little-endian header length N, N bytes of
-// JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}, then the data.
-// Kestrel writes F32; it reads F32, F16, BF16 and F64 (converted to Float).
+// safetensors: the header format is described in Formats/SafeTensorsLayout.swift. Kestrel writes F32; it reads
+// F32, F16, BF16 and F64 (converted to Float).
 
 /// Reading and writing safetensors files.
 public enum SafeTensors {
@@ -44,79 +44,44 @@ public enum SafeTensors {
     try decode(try FileIO.read(path), source: path)
   }
 
-  /// Parses safetensors bytes; `source` names them in errors.
+  /// Parses safetensors bytes; `source` names them in errors. The header is checked by `SafeTensorsLayout`
+  /// (built without -Ounchecked); this only copies the ranges it vouched for.
   public static func decode(
     _ bytes: [UInt8], source: String
   ) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-    func fail(_ m: String) -> FileError { FileError(source, "not a valid safetensors file: \(m)") }
-    guard bytes.count >= 8 else { throw fail("only \(bytes.count) bytes, shorter than the 8-byte header length") }
-    var n: UInt64 = 0
-    for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-    guard n <= UInt64(bytes.count - 8) else {
-      throw fail("header length \(n) exceeds the file size \(bytes.count) (truncated?)")
-    }
-    let headerEnd = 8 + Int(n)
-    let json = Data(bytes[8..<headerEnd])
-    guard let header = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else {
-      throw fail("header is not a JSON object")
-    }
-    let dataCount = bytes.count - headerEnd
-    var metadata: [String: String] = [:]
+    let layout = try SafeTensorsLayout.parse(bytes, source: source)
     var tensors: [String: Tensor] = [:]
-    for (name, value) in header {
-      if name == "__metadata__" {
-        metadata = (value as? [String: String]) ?? [:]
-        continue
-      }
-      guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-        let shape = info["shape"] as? [Int], let offs = info["data_offsets"] as? [Int], offs.count == 2
-      else { throw fail("entry '\(name)' lacks dtype, shape or data_offsets") }
-      let size: Int
-      switch dtype {
-      case "F32": size = 4
-      case "F16", "BF16": size = 2
-      case "F64": size = 8
-      default: throw fail("tensor '\(name)' has dtype \(dtype); only F32, F16, BF16 and F64 are supported")
-      }
-      guard let count = checkedElementCount(shape, elementBytes: size) else {
-        throw fail("tensor '\(name)' has an impossible shape \(shape) (negative, rank over 8, or too many elements)")
-      }
-      guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataCount else {
-        throw fail("tensor '\(name)' data \(offs) lies outside the \(dataCount) data bytes (truncated?)")
-      }
-      guard offs[1] - offs[0] == count * size else {
-        throw fail(
-          "tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(count * size) bytes, has \(offs[1] - offs[0])")
-      }
-      let t = Tensor(uninitializedShape: shape)
+    for entry in layout.entries {
+      let t = Tensor(uninitializedShape: entry.shape)
+      let count = entry.count
       bytes.withUnsafeBytes { raw in
         guard let start = raw.baseAddress else { return }
-        let base = start + headerEnd + offs[0]
+        let base = start + entry.bytes.lowerBound
         let p = t.ptr
-        switch dtype {
-        case "F32":
+        switch entry.dtype {
+        case .f32:
           for i in 0..<count {
             p[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
           }
-        case "F16":
+        case .f16:
           for i in 0..<count {
             p[i] = Float(
               Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
           }
-        case "BF16":
+        case .bf16:
           for i in 0..<count {
             let h = UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
             p[i] = Float(bitPattern: UInt32(h) << 16)
           }
-        default:
+        case .f64:
           for i in 0..<count {
             p[i] = Float(
               Double(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
           }
         }
       }
-      tensors[name] = t
+      tensors[entry.name] = t
     }
-    return (tensors, metadata)
+    return (tensors, layout.metadata)
   }
 }

@@ -1,3 +1,5 @@
+import Formats
+
 // EfficientNet-Lite0 (Tan & Le 2019, Lite variant): no squeeze-excite, ReLU6, TF "SAME" padding, BN eps 1e-3.
 // Legend: N = batch, C = channels, H×W = spatial. Property names mirror the lukemelas/EfficientNet-PyTorch keys
 // of the shipped weights (`convStem` ↔ `_conv_stem`), see `EfficientNetLite0.torchKey`.

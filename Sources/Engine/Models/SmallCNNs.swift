@@ -1,3 +1,5 @@
+import Formats
+
 // Small CNNs for 28×28 (MNIST-like) or other small images. Legend: N = batch, C = channels, S = image side.
 
 /// The architectures `classify train` builds.

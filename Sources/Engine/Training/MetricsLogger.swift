@@ -1,3 +1,5 @@
+import Formats
+
 /// Appends one record per call to a CSV or JSON-lines file (chosen by the extension `.csv` / `.jsonl`),
 /// flushing each line so a crashed run keeps everything logged so far.
 public final class MetricsLogger {

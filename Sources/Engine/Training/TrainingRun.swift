@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// One evaluation of a training run, kept in the checkpoint's history (`kestrel.history`) and in the metrics log.
