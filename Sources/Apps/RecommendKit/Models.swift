@@ -47,6 +47,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
   /// Baseline: regularisation of item and user biases.
   public var itemBiasReg: Float = 10
   public var userBiasReg: Float = 15
+  /// SVD/SVD++: the share of the training ratings held out to pick the regularisation and the number of epochs
+  /// (nil or 0: train `epochs` epochs with `regularization` as given). Set by `train` to nil once chosen.
+  public var validation: Float? = nil
+  /// What validation chose (for the record and `recommend stats`): the grid, each point's best RMSE and epoch.
+  public var validationReport: String? = nil
 
   public init() {}
 
@@ -60,11 +65,13 @@ public struct TrainConfig: Codable, Sendable, Equatable {
       c.epochs = 40
       c.learningRate = 0.01
       c.regularization = 0.1
+      c.validation = 0.1
     case .svdpp:
       c.factors = 50
       c.epochs = 40
       c.learningRate = 0.01
       c.regularization = 0.1
+      c.validation = 0.1
     case .als:
       c.factors = 64
       c.epochs = 15

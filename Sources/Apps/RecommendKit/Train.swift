@@ -13,10 +13,14 @@ public func train(
   switch algo {
   case .baseline:
     fitBiases(&m, data, progress: progress)
-  case .svd:
-    fitSVD(&m, data, progress: progress)
-  case .svdpp:
-    fitSVDpp(&m, data, progress: progress)
+  case .svd, .svdpp:
+    if let fraction = config.validation, fraction > 0, data.count >= 200 {
+      fitValidated(&m, data, fraction: fraction, progress: progress)
+    } else if algo == .svd {
+      fitSVD(&m, data, progress: progress)
+    } else {
+      fitSVDpp(&m, data, progress: progress)
+    }
   case .als:
     fitALS(&m, data, progress: progress)
   case .knn:
@@ -77,7 +81,12 @@ func initialFactors(
 }
 
 /// Biased MF by SGD over shuffled ratings (Funk SVD; Surprise's SVD update rule).
-func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
+/// `afterEpoch(epoch, predict)`, when given, sees the model after each epoch (`predict(u, i)`) and returns
+/// false to stop early (validation).
+func fitSVD(
+  _ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void,
+  afterEpoch: ((Int, (Int, Int) -> Float) -> Bool)? = nil
+) {
   let (c, k) = (m.config, m.config.factors)
   var (rng, p, q, bu, bi) = initialFactors(c, data)
   var order = Array(0..<data.count)
@@ -98,6 +107,9 @@ func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void
           sgdPair(pu, qi, k, err: err, lr: lr, reg: reg)
         }
         progress(epoch + 1)
+        if let afterEpoch, !afterEpoch(epoch + 1, { u, i in mu + bu[u] + bi[i] + rowDot(P + u * k, Q + i * k, k) }) {
+          break
+        }
       }
     }
   }
@@ -107,7 +119,11 @@ func fitSVD(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void
 /// SVD++ by SGD, visiting users in random order; the implicit term z_u = |N(u)|^-½ Σ_{j∈N(u)} y_j is computed
 /// once per user visit and the y_j receive the accumulated gradient after the user's ratings (the common
 /// per-user batching of Koren's update, which is O(|N(u)|) instead of O(|N(u)|²) per user).
-func fitSVDpp(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void) {
+/// `afterEpoch` as for `fitSVD` (the implicit term of a user is computed from the current y_j when asked).
+func fitSVDpp(
+  _ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Void,
+  afterEpoch: ((Int, (Int, Int) -> Float) -> Bool)? = nil
+) {
   let (c, k) = (m.config, m.config.factors)
   var (rng, p, q, bu, bi) = initialFactors(c, data)
   var y = randomFactors(data.itemCount, k, std: 0.1, &rng)
@@ -161,6 +177,28 @@ func fitSVDpp(_ m: inout TrainedModel, _ data: RatingData, progress: (Int) -> Vo
       }
     }
     progress(epoch + 1)
+    if let afterEpoch {
+      var implicit: [Int: [Float]] = [:]  // z_u of the users asked about, from this epoch's y
+      let keepGoing = afterEpoch(epoch + 1) { u, i in
+        if implicit[u] == nil {
+          var zu = [Float](repeating: 0, count: k)
+          let (lo, hi) = (csr.start[u], csr.start[u + 1])
+          if hi > lo {
+            let norm = 1 / Float(hi - lo).squareRoot()
+            for t in lo..<hi {
+              let base = Int(csr.items[t]) * k
+              for j in 0..<k { zu[j] += y[base + j] * norm }
+            }
+          }
+          implicit[u] = zu
+        }
+        let zu = implicit[u] ?? []
+        var dotv: Float = 0
+        for j in 0..<k { dotv += q[i * k + j] * (p[u * k + j] + zu[j]) }
+        return mu + bu[u] + bi[i] + dotv
+      }
+      if !keepGoing { break }
+    }
   }
   // z_u for every user with the final y.
   var zAll = [Float](repeating: 0, count: data.userCount * k)

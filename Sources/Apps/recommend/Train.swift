@@ -69,11 +69,12 @@ struct Train: ParsableCommand {
     }
     let seconds = bar?.finish() ?? monotonicSeconds() - began
     guard Distributed.isPrimary else { return }
-    let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+    let json = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
     try store.saveModel(algo: hyper.algo.rawValue, config: json, ratings: data.count, factors: try model.encoded())
     printLine(
       "Trained \(hyper.algo.rawValue) on \(data.count) ratings in \(fixed(seconds, 2)) s"
         + (Distributed.worldSize > 1 ? " on \(Distributed.worldSize) ranks" : "") + "; saved in \(store.db.path)")
+    if let report = model.config.validationReport { printLine("Validation: \(report)") }
   }
 }
 
