@@ -28,7 +28,8 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     return (sq / Double(max(val.count, 1))).squareRoot()
   }
   // The bias baseline on the same split.
-  var base = TrainedModel(algo: .baseline, config: .defaults(for: .baseline), userCount: data.userCount,
+  var base = TrainedModel(
+    algo: .baseline, config: .defaults(for: .baseline), userCount: data.userCount,
     itemCount: data.itemCount)
   base.mean = fit.mean
   fitBiases(&base, fit, progress: { _ in })
