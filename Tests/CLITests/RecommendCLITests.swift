@@ -129,3 +129,38 @@ final class RecommendArgumentTests: XCTestCase {
     XCTAssertTrue(bad.stderr.contains("--rating-col must be between 0 and 1000 (got -1)"), bad.stderr)
   }
 }
+
+/// `recommend predict` (pairs → ratings) and `recommend tune` (search, store, used by train).
+final class RecommendTuneAndPredictTests: XCTestCase {
+  func testPredictPairsAndTuneStoresWhatTrainUses() throws {
+    let dir = try CLI.tempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let db = dir + "/r.sqlite"
+    XCTAssertEqual(try CLI.run("recommend", ["import", "csv", CLI.fixture("ratings.csv"), "--db", db]).status, 0)
+    let tune = try CLI.run(
+      "recommend", ["tune", "--algo", "baseline", "--trials", "4", "--folds", "2", "--budget", "60s", "--db", db])
+    XCTAssertEqual(tune.status, 0, tune.stderr)
+    XCTAssertTrue(tune.stdout.hasPrefix("baseline: "), tune.stdout)
+    XCTAssertTrue(tune.stdout.contains("Stored the best (RMSE "), tune.stdout)
+    let train = try CLI.run("recommend", ["train", "--algo", "baseline", "--db", db])
+    XCTAssertEqual(train.status, 0, train.stderr)
+    XCTAssertTrue(train.stdout.hasPrefix("Using the configuration `recommend tune --algo baseline` stored\n"))
+    // A flag overrides the stored configuration.
+    let flagged = try CLI.run("recommend", ["train", "--algo", "baseline", "--epochs", "3", "--db", db])
+    XCTAssertFalse(flagged.stdout.contains("Using the configuration"), flagged.stdout)
+
+    let pairs = dir + "/pairs.csv"
+    try "user,item\na1,3\nnobody,1\na1,no-such-item\n".write(toFile: pairs, atomically: true, encoding: .utf8)
+    let predicted = try CLI.run("recommend", ["predict", pairs, "--header", "--db", db])
+    XCTAssertEqual(predicted.status, 0, predicted.stderr)
+    let lines = predicted.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    XCTAssertEqual(lines.map { $0.prefix(2).joined(separator: ",") }, ["a1,3", "nobody,1", "a1,no-such-item"])
+    for line in lines {
+      let value = try XCTUnwrap(Double(line[2]))
+      XCTAssertTrue((1...5).contains(value), "\(line)")
+    }
+    let strict = try CLI.run("recommend", ["predict", pairs, "--header", "--known-only", "--db", db])
+    XCTAssertEqual(strict.status, 1)
+    XCTAssertTrue(strict.stderr.contains("pairs.csv:3: user 'nobody' is not in the model"), strict.stderr)
+  }
+}

@@ -18,10 +18,11 @@ public struct EvalResult: Sendable {
 /// k-fold cross-validation with a fixed seed: ratings are shuffled and split into `folds` parts; each part is
 /// predicted by a model trained on the others. Rating metrics (RMSE, MAE; predictions clipped to the scale) for
 /// explicit models; ranking metrics @`cutoff` for every model: held-out ratings ≥ `relevant` are the positives,
-/// all items not rated in training are ranked.
+/// all items not rated in training are ranked. `onlyFolds` runs only the first folds of the split (a tuner's
+/// quick look).
 public func crossValidate(
   _ data: RatingData, algo: Algorithm, config: TrainConfig, folds: Int, seed: UInt64, scale: (Float, Float),
-  relevant: Float, cutoff: Int = 10, progress: (Int) -> Void = { _ in }
+  relevant: Float, cutoff: Int = 10, onlyFolds: Int? = nil, progress: (Int) -> Void = { _ in }
 ) -> EvalResult {
   let start = monotonicSeconds()
   var order = Array(0..<data.count)
@@ -31,7 +32,7 @@ public func crossValidate(
   var abs = 0.0
   var n = 0
   var (p, r, g, users) = (0.0, 0.0, 0.0, 0)
-  for f in 0..<folds {
+  for f in 0..<min(folds, onlyFolds ?? folds) {
     let testIdx = order.enumerated().filter { $0.offset % folds == f }.map(\.element)
     let trainIdx = order.enumerated().filter { $0.offset % folds != f }.map(\.element)
     let trainData = data.subset(trainIdx)
@@ -94,5 +95,5 @@ public func crossValidate(
   let nu = Double(max(users, 1))
   return EvalResult(
     rmse: n > 0 ? (sq / Double(n)).squareRoot() : .nan, mae: n > 0 ? abs / Double(n) : .nan, precision: p / nu,
-    recall: r / nu, ndcg: g / nu, folds: folds, seconds: monotonicSeconds() - start)
+    recall: r / nu, ndcg: g / nu, folds: min(folds, onlyFolds ?? folds), seconds: monotonicSeconds() - start)
 }

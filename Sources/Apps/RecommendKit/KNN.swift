@@ -19,6 +19,7 @@ func fitNeighbors(_ m: inout TrainedModel, _ data: RatingData) {
   }
   let e2 = e.map { $0 * $0 }
   let keep = c.storedNeighbors
+  let minSupport = Float(max(c.minSupport ?? 2, 1))
   var neighbors = [Int32](repeating: -1, count: ni * keep)
   var sims = [Float](repeating: 0, count: ni * keep)
   let block = 256
@@ -51,7 +52,7 @@ func fitNeighbors(_ m: inout TrainedModel, _ data: RatingData) {
             var cand: [(Float, Int32)] = []
             for j in 0..<ni where j != i {
               let n = cnt[r * ni + j]
-              if n < 2 { continue }
+              if n < minSupport { continue }
               let den = (sq[r * ni + j] * sqT[r * ni + j]).squareRoot()
               if den <= 0 { continue }
               var s = num[r * ni + j] / den

@@ -41,9 +41,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
   public var cgSteps = 3
   /// kNN: neighbours used per prediction, stored per item, similarity and shrinkage.
   public var neighbors = 40
-  public var storedNeighbors = 100
+  public var storedNeighbors = 400
   public var similarity: Similarity = .pearsonBaseline
   public var shrinkage: Float = 100
+  /// kNN: users two items need in common before their similarity counts (nil: 2).
+  public var minSupport: Int? = nil
   /// Baseline: regularisation of item and user biases.
   public var itemBiasReg: Float = 10
   public var userBiasReg: Float = 15
@@ -76,7 +78,9 @@ public struct TrainConfig: Codable, Sendable, Equatable {
       c.factors = 64
       c.epochs = 15
       c.regularization = 0.01
-    case .knn: c.epochs = 10
+    case .knn:
+      c.epochs = 10
+      c.validation = 0.1
     }
     return c
   }

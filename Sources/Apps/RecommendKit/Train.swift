@@ -26,8 +26,13 @@ public func train(
   case .knn:
     var epochs = config
     epochs.epochs = 10
-    fitBiases(&m, data, progress: { _ in })
-    fitNeighbors(&m, data)
+    m.config.storedNeighbors = min(config.storedNeighbors, max(1, data.itemCount - 1))  // the row stride
+    if let fraction = config.validation, fraction > 0, data.count >= 200 {
+      fitValidatedNeighbors(&m, data, fraction: fraction)
+    } else {
+      fitBiases(&m, data, progress: { _ in })
+      fitNeighbors(&m, data)
+    }
     progress(1)
   }
   return m

@@ -88,6 +88,68 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
   }
 }
 
+/// kNN with its minimum support chosen on a held-out `fraction` of `data` (2, 5, 10 or 20 common raters), or no
+/// neighbourhood at all (the baseline) when none beats the biases there.
+func fitValidatedNeighbors(_ m: inout TrainedModel, _ data: RatingData, fraction: Float) {
+  var order = Array(0..<data.count)
+  var rng = PRNG(seed: m.config.seed &+ 0x5EED)
+  order.shuffle(using: &rng)
+  let held = max(1, Int(Float(data.count) * min(fraction, 0.5)))
+  let fit = data.subset(Array(order[held...]))
+  let val = data.subset(Array(order[..<held]))
+  let csr = fit.byUser()
+  var trial = m
+  trial.mean = fit.mean
+  fitBiases(&trial, fit, progress: { _ in })
+  func rmse(_ model: TrainedModel, neighbourhood: Bool) -> Double {
+    var sq = 0.0
+    var dense = [Float](repeating: .nan, count: data.itemCount)
+    var current = -1
+    for t in 0..<val.count {
+      let (u, i) = (Int(val.users[t]), Int(val.items[t]))
+      if u != current {  // the user's training ratings, dense (val is not sorted by user: reset each change)
+        if current >= 0 { for s in csr.start[current]..<csr.start[current + 1] { dense[Int(csr.items[s])] = .nan } }
+        for s in csr.start[u]..<csr.start[u + 1] { dense[Int(csr.items[s])] = csr.ratings[s] }
+        current = u
+      }
+      let bu = model.userBias[u]
+      var p = model.mean + bu + model.itemBias[i]
+      if neighbourhood {
+        p += model.neighbourhood(item: i, userBias: bu) { j in
+          let v = dense[j]
+          return v.isNaN ? nil : v
+        }
+      }
+      let e = Double(p - val.ratings[t])
+      sq += e * e
+    }
+    return (sq / Double(max(val.count, 1))).squareRoot()
+  }
+  let baselineRMSE = rmse(trial, neighbourhood: false)
+  var best: (rmse: Double, support: Int?) = (baselineRMSE, nil)
+  var lines: [String] = []
+  for support in [2, 5, 10, 20] {
+    trial.config.minSupport = support
+    fitNeighbors(&trial, fit)
+    let r = rmse(trial, neighbourhood: true)
+    lines.append("min support \(support): \(rounded(r))")
+    if r < best.rmse { best = (r, support) }
+  }
+  var report = "held out \(val.count) ratings; baseline \(rounded(baselineRMSE)); " + lines.joined(separator: "; ")
+  m.config.validation = nil
+  fitBiases(&m, data, progress: { _ in })
+  if let support = best.support {
+    m.config.minSupport = support
+    fitNeighbors(&m, data)
+    report += "; chose min support \(support)"
+  } else {
+    m.neighbors = [Int32](repeating: -1, count: data.itemCount * m.config.storedNeighbors)
+    m.neighborSims = [Float](repeating: 0, count: data.itemCount * m.config.storedNeighbors)
+    report += "; no neighbourhood beat the baseline: serving its biases"
+  }
+  m.config.validationReport = report
+}
+
 private func rounded(_ x: Double) -> String {
   let v = (x * 10_000).rounded() / 10_000
   return "\(v)"

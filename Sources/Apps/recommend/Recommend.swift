@@ -25,7 +25,9 @@ struct Recommend: ParsableCommand {
 
       The database is --db PATH, or $KESTREL_RECOMMEND_DB, or ~/.local/share/kestrel/recommend.sqlite.
       """,
-    subcommands: [Top.self, Import.self, Train.self, Eval.self, Rate.self, Similar.self, Stats.self],
+    subcommands: [
+      Top.self, Import.self, Train.self, Tune.self, Eval.self, PredictPairs.self, Rate.self, Similar.self, Stats.self,
+    ],
     defaultSubcommand: Top.self)
 }
 

@@ -14,7 +14,28 @@ struct HyperParameters: ParsableArguments {
   @Option(help: "ALS confidence scale: c = 1 + alpha·rating.") var alpha: Float?
   @Option(help: "kNN: neighbours per prediction.") var k: Int?
   @Option(help: "kNN similarity: pearson-baseline or cosine.") var similarity: Similarity?
+  @Option(help: "kNN: most similar items stored per item (the candidates a prediction picks its --k from).")
+  var storedNeighbors: Int?
+  @Option(help: "kNN: similarity shrinkage (Pearson-baseline).") var shrinkage: Float?
   @Option(help: "Random seed.") var seed: UInt64 = 0
+
+  /// Whether any hyper-parameter flag was given (then a stored `recommend tune` result is not used).
+  var overridden: Bool {
+    factors != nil || epochs != nil || lr != nil || reg != nil || alpha != nil || k != nil || similarity != nil
+      || storedNeighbors != nil || shrinkage != nil
+  }
+
+  /// The configuration to train with: `recommend tune`'s stored winner for this algorithm when there is one and
+  /// no flag overrides it, else the algorithm's defaults with the flags applied.
+  func resolved(_ store: Store) throws -> (config: TrainConfig, tuned: Bool) {
+    if !overridden, let json = try store.meta("tuned.\(algo.rawValue)"),
+      var c = try? JSONDecoder().decode(TrainConfig.self, from: Data(json.utf8))
+    {
+      c.seed = seed
+      return (c, true)
+    }
+    return (config, false)
+  }
 
   var config: TrainConfig {
     var c = TrainConfig.defaults(for: algo)
@@ -25,6 +46,8 @@ struct HyperParameters: ParsableArguments {
     if let alpha { c.alpha = alpha }
     if let k { c.neighbors = k }
     if let similarity { c.similarity = similarity }
+    if let storedNeighbors { c.storedNeighbors = storedNeighbors }
+    if let shrinkage { c.shrinkage = shrinkage }
     c.seed = seed
     return c
   }
@@ -33,6 +56,12 @@ struct HyperParameters: ParsableArguments {
     if let factors, factors < 1 { throw ValidationError("--factors must be ≥ 1 (got \(factors))") }
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
     if let k, k < 1 { throw ValidationError("--k must be ≥ 1 (got \(k))") }
+    if let storedNeighbors, !(1...100_000).contains(storedNeighbors) {
+      throw ValidationError("--stored-neighbors must be between 1 and 100000 (got \(storedNeighbors))")
+    }
+    if let shrinkage, !(shrinkage >= 0 && shrinkage.isFinite) {
+      throw ValidationError("--shrinkage must be ≥ 0 and finite (got \(shrinkage))")
+    }
     if let factors, factors > 4096 { throw ValidationError("--factors must be at most 4096 (got \(factors))") }
     if let epochs, epochs > 100_000 { throw ValidationError("--epochs must be at most 100000 (got \(epochs))") }
     if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
@@ -58,7 +87,8 @@ struct Train: ParsableCommand {
     let store = try database.open()
     let data = try store.allRatings()
     guard data.count > 0 else { throw AppError("\(store.db.path): no ratings; import some first") }
-    let config = hyper.config
+    let (config, tuned) = try hyper.resolved(store)
+    if tuned { printLine("Using the configuration `recommend tune --algo \(hyper.algo.rawValue)` stored") }
     let began = monotonicSeconds()
     // Under mpirun (ALS): every rank reads the ratings and solves its block of users and items; rank 0 saves.
     let bar =
@@ -100,8 +130,10 @@ struct Eval: ParsableCommand {
     }
     let (lo, hi) = try store.ratingScale()
     let bar = ProgressBar(total: folds, label: "eval \(hyper.algo.rawValue)", unit: "folds")
+    let (config, tuned) = try hyper.resolved(store)
+    if tuned { printLine("Using the configuration `recommend tune --algo \(hyper.algo.rawValue)` stored") }
     let r = crossValidate(
-      data, algo: hyper.algo, config: hyper.config, folds: folds, seed: hyper.seed, scale: (Float(lo), Float(hi)),
+      data, algo: hyper.algo, config: config, folds: folds, seed: hyper.seed, scale: (Float(lo), Float(hi)),
       relevant: relevant ?? Float(hi) - 1
     ) { _ in bar.advance() }
     bar.finish()
