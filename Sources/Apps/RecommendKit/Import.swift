@@ -6,7 +6,10 @@ public struct ImportReport: Sendable {
   public var ratings = 0
   public var items = 0
   public var users = 0
+  /// The first 1,000 skipped lines.
   public var skipped: [(file: String, line: Int, reason: String)] = []
+  /// How many lines were skipped in all.
+  public var skippedCount = 0
 }
 
 /// Where the columns of a ratings file are (0-based).
@@ -69,6 +72,7 @@ public struct Importer {
         file: dir + "/u.data", separator: "\t", header: false, columns: RatingColumns(), displayName: "u.data")
       r.items = report.items
       r.skipped = report.skipped + r.skipped
+      r.skippedCount += report.skipped.count
       return r
     }
     if FileIO.exists(dir + "/ratings.csv") {
@@ -83,81 +87,6 @@ public struct Importer {
       return r
     }
     throw FileError(dir, "not a MovieLens folder (no u.data or ratings.csv)")
-  }
-
-  /// Imports any delimited ratings file; unknown items get their id as title (an items file can add titles).
-  public func importRatings(
-    file: String, separator: Character, header: Bool, columns: RatingColumns, displayName: String? = nil,
-    strict: Bool = false
-  ) throws -> ImportReport {
-    let name = displayName ?? file
-    var report = ImportReport()
-    var rows = try csvRows(file, separator: separator)
-    if header, !rows.isEmpty { rows.removeFirst() }
-    let needed = max(columns.user, columns.item, columns.rating)
-    var parsed: [(String, String, Double, Int, Int)] = []
-    for row in rows {
-      let f = row.fields
-      if f.count == 1 && f[0].isEmpty { continue }
-      var reason: String? = nil
-      var value = 0.0
-      var ts = 0
-      if f.count <= needed {
-        reason = "expected at least \(needed + 1) columns, found \(f.count)"
-      } else if f[columns.user].isEmpty || f[columns.item].isEmpty {
-        reason = "empty user or item id"
-      } else if let v = Double(f[columns.rating].trimmingSpaces), v.isFinite, abs(v) <= 1e6 {
-        value = v  // within ±10⁶: a 1e308 rating would make every model's arithmetic overflow to NaN
-        if let tc = columns.timestamp, tc < f.count { ts = Int(f[tc].trimmingSpaces) ?? 0 }
-      } else {
-        reason = "rating '\(f[columns.rating])' is not a number between -1000000 and 1000000"
-      }
-      if let reason {
-        if strict { throw FileError(name, "line \(row.line): \(reason)") }
-        report.skipped.append((name, row.line, reason))
-        continue
-      }
-      parsed.append((f[columns.user].trimmingSpaces, f[columns.item].trimmingSpaces, value, ts, row.line))
-    }
-    guard !parsed.isEmpty else {  // nothing to import is an error, never "Imported 0 ratings" and exit 0
-      if let first = report.skipped.first {
-        throw FileError(
-          name,
-          "no ratings imported: all \(report.skipped.count) lines are malformed (line \(first.line): \(first.reason))")
-      }
-      throw FileError(name, "no ratings in the file\(header ? " after its header line" : "")")
-    }
-    try store.db.transaction {
-      var userIDs: [String: Int] = [:]
-      var itemIDs: [String: Int] = [:]
-      let addItem = try store.db.prepared("INSERT OR IGNORE INTO items(external_id, title) VALUES (?, ?)")
-      let usersBefore = try store.counts().users
-      for (u, i, _, _, _) in parsed {
-        if userIDs[u] == nil { userIDs[u] = try store.ensureUser(u) }
-        if itemIDs[i] == nil {
-          try addItem.run([.text(i), .text(i)])
-          itemIDs[i] = try store.itemID(i)
-        }
-      }
-      let rate = try store.db.prepared(
-        """
-        INSERT INTO ratings(user_id, item_id, value, ts) VALUES (?, ?, ?, ?)
-        ON CONFLICT(user_id, item_id) DO UPDATE SET value = excluded.value, ts = excluded.ts
-        """)
-      for (u, i, v, ts, _) in parsed {
-        guard let uid = userIDs[u], let iid = itemIDs[i] else { continue }
-        try rate.run([.int(uid), .int(iid), .double(v), .int(ts)])
-      }
-      report.users = try store.counts().users - usersBefore
-      if let lo = parsed.map(\.2).min(), let hi = parsed.map(\.2).max() {
-        let (oldLo, oldHi) = try store.ratingScale()
-        let fresh = try store.meta("rating_min") == nil
-        try store.setMeta("rating_min", String(fresh ? lo : min(lo, oldLo)))
-        try store.setMeta("rating_max", String(fresh ? hi : max(hi, oldHi)))
-      }
-    }
-    report.ratings = parsed.count
-    return report
   }
 
   /// Imports an items file (id, title, optional genres); the year is taken from a trailing "(1995)" in the title.

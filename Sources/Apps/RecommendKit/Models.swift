@@ -105,6 +105,9 @@ public struct TrainedModel {
   public var neighborSims: [Float] = []
   /// Number of ratings per item in the training data (popularity).
   public var itemCounts: [Float] = []
+  /// Mean rating per item in the training data (0 where unrated), for the reasons `recommend --user` prints
+  /// without scanning the ratings table (a popular item of a 20M set has a million ratings).
+  public var itemMeans: [Float] = []
   public var userCount = 0
   public var itemCount = 0
 
@@ -134,6 +137,7 @@ extension TrainedModel {
     put("neighbors", neighbors.map { Float($0) }, [itemCount, config.storedNeighbors])
     put("neighbor_sims", neighborSims, [itemCount, config.storedNeighbors])
     put("item_counts", itemCounts, [itemCount])
+    put("item_means", itemMeans, [itemCount])
     let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
     return try SafeTensors.encode(
       t,
@@ -164,7 +168,7 @@ extension TrainedModel {
     let expected = [
       "user_bias": users, "item_bias": items, "user_factors": users * k, "item_factors": items * k,
       "implicit_factors": items * k, "user_implicit": users * k, "neighbors": items * config.storedNeighbors,
-      "neighbor_sims": items * config.storedNeighbors, "item_counts": items,
+      "neighbor_sims": items * config.storedNeighbors, "item_counts": items, "item_means": items,
     ]
     for (name, tensor) in t {
       guard let n = expected[name] else { throw fail("unknown tensor '\(name)'") }
@@ -183,6 +187,7 @@ extension TrainedModel {
     }
     neighbors = ids.map { Int32($0) }
     neighborSims = get("neighbor_sims")
+    itemMeans = get("item_means")
     itemCounts = get("item_counts")
   }
 }

@@ -177,6 +177,15 @@ public final class Statement {
   init(db: Database, stmt: OpaquePointer) { (self.db, self.stmt) = (db, stmt) }
   deinit { sqlite3_finalize(stmt) }
 
+  /// Runs with parameters bound by `bind` on the raw statement (the bulk-insert path: no argument array per
+  /// row); `bind` returns false if a bind failed.
+  public func run(binding bind: (OpaquePointer) -> Bool) throws {
+    sqlite3_reset(stmt)
+    guard bind(stmt) else { throw db.error("cannot bind parameters") }
+    let rc = sqlite3_step(stmt)
+    guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw db.error("cannot run statement") }
+  }
+
   /// Binds `args`, runs to completion, resets.
   public func run(_ args: [SQLValue]) throws {
     sqlite3_reset(stmt)

@@ -1,5 +1,9 @@
 import Engine
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 // Training of the explicit models (baseline, SVD, SVD++) by alternating closed forms and SGD.
 
 /// Trains `algo` on `data`; `progress(epoch)` is called after each epoch.
@@ -9,7 +13,12 @@ public func train(
   var m = TrainedModel(algo: algo, config: config, userCount: data.userCount, itemCount: data.itemCount)
   m.mean = data.mean
   m.itemCounts = [Float](repeating: 0, count: data.itemCount)
-  for i in data.items { m.itemCounts[Int(i)] += 1 }
+  m.itemMeans = [Float](repeating: 0, count: data.itemCount)
+  for (t, i) in data.items.enumerated() {
+    m.itemCounts[Int(i)] += 1
+    m.itemMeans[Int(i)] += data.ratings[t]
+  }
+  for i in 0..<data.itemCount where m.itemCounts[i] > 0 { m.itemMeans[i] /= m.itemCounts[i] }
   switch algo {
   case .baseline:
     fitBiases(&m, data, progress: progress)
@@ -174,11 +183,13 @@ func fitSVDpp(
           q[qb + j] += lr * (err * pz[j] - reg * qv)
         }
       }
-      // Each y_j received |N(u)| gradient steps in exact SGD: their sum, with the decay applied |N(u)| times.
-      let count = Float(hi - lo)
+      // Each y_j received |N(u)| gradient steps in exact SGD: their sum, with the decay (1 − lr·reg) applied
+      // |N(u)| times. Multiplicatively: a linear |N(u)|·lr·reg would exceed 2 for a user with thousands of
+      // ratings and make y diverge.
+      let decay = pow(1 - lr * reg, Float(hi - lo))
       for t in lo..<hi {
         let base = Int(csr.items[t]) * k
-        for j in 0..<k { y[base + j] += lr * (acc[j] * norm - count * reg * y[base + j]) }
+        for j in 0..<k { y[base + j] = y[base + j] * decay + lr * acc[j] * norm }
       }
     }
     progress(epoch + 1)

@@ -4,7 +4,7 @@ import Engine
 // ratings set: every learned model worse than the bias baseline), so `train` holds out a share of its own
 // training ratings, fits each regularisation of a small grid with early stopping on the held-out RMSE, compares
 // with the bias baseline on the same held-out ratings, and refits on all the ratings with the winner:
-//   - grid: regularisation × {0.5, 1, 2, 4}, then the best × {0.7, 1.4}; each run (up to max(3·epochs, 100))
+//   - grid: regularisation × {¼, ½, 1, 2, 4}, then the best × {0.7, 1.4}; each run (up to max(3·epochs, 100))
 //     stops after 3 epochs without a better held-out RMSE;
 //   - the epochs kept are those of the best held-out RMSE, scaled by 1 / (1 − fraction) for the larger refit;
 //   - when no grid point beats the baseline, the factors carry no signal for this data: the model keeps the
@@ -57,27 +57,27 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     if point.rmse < best.rmse { best = (point.rmse, reg, point.epoch) }
   }
   // A coarse grid around the configured value, then one step finer around the best of it.
-  for scale: Float in [0.5, 1, 2, 4] { tryRegularization(c.regularization * scale) }
+  for scale: Float in [0.25, 0.5, 1, 2, 4] { tryRegularization(c.regularization * scale) }
   let coarse = best.reg
   for scale: Float in [0.7, 1.4] { tryRegularization(coarse * scale) }
   let report =
     "held out \(val.count) ratings; baseline \(rounded(baselineRMSE)); " + lines.joined(separator: "; ")
   m.config.validation = nil
-  guard best.rmse < baselineRMSE else {
-    // No factor model beats the biases here: serve the baseline (fitted on all ratings), zero factors.
+  /// Serves the baseline (fitted on all ratings) with zero factors.
+  func serveBaseline(_ why: String) {
     var all = base
     all.mean = data.mean
     fitBiases(&all, data, progress: progress)
-    (m.userBias, m.itemBias) = (all.userBias, all.itemBias)
+    (m.mean, m.userBias, m.itemBias) = (all.mean, all.userBias, all.itemBias)
     m.userFactors = [Float](repeating: 0, count: data.userCount * c.factors)
     m.itemFactors = [Float](repeating: 0, count: data.itemCount * c.factors)
     if m.algo == .svdpp {
       m.implicitFactors = m.itemFactors
       m.userImplicit = m.userFactors
     }
-    m.config.validationReport = report + "; no factor model beat the baseline: serving its biases"
-    return
+    m.config.validationReport = report + "; " + why + ": serving the baseline's biases"
   }
+  guard best.rmse < baselineRMSE else { return serveBaseline("no factor model beat the baseline") }
   m.config.regularization = best.reg
   m.config.epochs = max(1, Int((Float(best.epochs) / (1 - min(fraction, 0.5))).rounded()))
   m.config.validationReport = report + "; chose reg \(best.reg), \(m.config.epochs) epochs on all ratings"
@@ -86,6 +86,10 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
   } else {
     fitSVD(&m, data, progress: progress)
   }
+  let finite = [m.userBias, m.itemBias, m.userFactors, m.itemFactors, m.userImplicit].allSatisfy {
+    $0.allSatisfy(\.isFinite)
+  }
+  if !finite { serveBaseline("the refit on all ratings diverged") }
 }
 
 /// kNN with its minimum support chosen on a held-out `fraction` of `data` (2, 5, 10 or 20 common raters), or no

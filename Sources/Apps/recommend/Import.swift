@@ -80,9 +80,10 @@ struct Import: ParsableCommand {
 /// Prints what an import did and the first skipped lines.
 func summarize(_ r: ImportReport, _ store: Store) {
   printLine("Imported \(r.ratings) ratings (\(r.users) new users), \(r.items) items into \(store.db.path)")
-  if !r.skipped.isEmpty {
-    printLine("Skipped \(r.skipped.count) malformed lines:")
+  let skipped = max(r.skippedCount, r.skipped.count)
+  if skipped > 0 {
+    printLine("Skipped \(skipped) malformed lines:")
     for s in r.skipped.prefix(10) { printLine("  \(s.file):\(s.line): \(s.reason)") }
-    if r.skipped.count > 10 { printLine("  … and \(r.skipped.count - 10) more") }
+    if skipped > 10 { printLine("  … and \(skipped - 10) more") }
   }
 }

@@ -52,7 +52,14 @@ struct Top: ParsableCommand {
       return (best.0, best.2)
     }
     let titles = try store.titles(top.map(\.0) + reasons.compactMap { $0?.item })
-    let overall = try store.itemRatingStats(top.map(\.0))
+    // How each is rated overall: from the model (training counts and means), else from the ratings table.
+    let overall =
+      model.itemMeans.isEmpty
+      ? try store.itemRatingStats(top.map(\.0))
+      : Dictionary(
+        uniqueKeysWithValues: top.map {
+          ($0.0, (mean: Double(model.itemMeans[$0.0]), count: Int(model.itemCounts[$0.0])))
+        })
     printLine("Top \(top.count) for user \(user) (\(model.algo.rawValue), folded in from \(rated.count) ratings):")
     for (rank, ((item, score), reason)) in zip(top, reasons).enumerated() {
       let title = titles[item] ?? "item \(item)"

@@ -17,12 +17,17 @@ struct HyperParameters: ParsableArguments {
   @Option(help: "kNN: most similar items stored per item (the candidates a prediction picks its --k from).")
   var storedNeighbors: Int?
   @Option(help: "kNN: similarity shrinkage (Pearson-baseline).") var shrinkage: Float?
+  @Option(
+    help: ArgumentHelp(
+      "svd, svdpp, knn: share of the training ratings held out to choose regularisation and epochs (knn: min support); 0 trains as configured.",
+      valueName: "fraction"))
+  var validation: Float?
   @Option(help: "Random seed.") var seed: UInt64 = 0
 
   /// Whether any hyper-parameter flag was given (then a stored `recommend tune` result is not used).
   var overridden: Bool {
     factors != nil || epochs != nil || lr != nil || reg != nil || alpha != nil || k != nil || similarity != nil
-      || storedNeighbors != nil || shrinkage != nil
+      || storedNeighbors != nil || shrinkage != nil || validation != nil
   }
 
   /// The configuration to train with: `recommend tune`'s stored winner for this algorithm when there is one and
@@ -48,6 +53,7 @@ struct HyperParameters: ParsableArguments {
     if let similarity { c.similarity = similarity }
     if let storedNeighbors { c.storedNeighbors = storedNeighbors }
     if let shrinkage { c.shrinkage = shrinkage }
+    if let validation { c.validation = validation > 0 ? validation : nil }
     c.seed = seed
     return c
   }
@@ -58,6 +64,9 @@ struct HyperParameters: ParsableArguments {
     if let k, k < 1 { throw ValidationError("--k must be ≥ 1 (got \(k))") }
     if let storedNeighbors, !(1...100_000).contains(storedNeighbors) {
       throw ValidationError("--stored-neighbors must be between 1 and 100000 (got \(storedNeighbors))")
+    }
+    if let validation, !(0...0.5).contains(validation) {
+      throw ValidationError("--validation must be between 0 and 0.5 (got \(validation))")
     }
     if let shrinkage, !(shrinkage >= 0 && shrinkage.isFinite) {
       throw ValidationError("--shrinkage must be ≥ 0 and finite (got \(shrinkage))")
