@@ -67,3 +67,32 @@ final class ImportStreamTests: XCTestCase {
     XCTAssertEqual(primaryKeyOrder(users: users, items: items, userCount: 3), [1, 3, 2, 0, 4])
   }
 }
+
+/// A server reads only the prefix of a stored model it needs (no trained users' factors) and ranks the same.
+final class ServingModelTests: XCTestCase {
+  func testThePrefixWithoutUserFactorsScoresAsTheWholeModel() throws {
+    let dir = try TestFiles.tempDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = try Store(path: dir + "/r.sqlite")
+    _ = try Importer(store: store).importRatings(
+      file: TestFiles.fixture("knn-train.tsv", in: .module), separator: "\t", header: false,
+      columns: RatingColumns(timestamp: nil))
+    let data = try store.allRatings()
+    for algo in [Algorithm.svdpp, .als] {
+      var config = TrainConfig.defaults(for: algo)
+      config.factors = 6
+      config.validation = nil
+      let model = train(data, algo: algo, config: config)
+      let whole = try model.encoded()
+      try store.saveModel(algo: algo.rawValue, config: "{}", ratings: data.count, factors: whole)
+      let prefix = try XCTUnwrap(try store.loadModelPrefix(algo: algo.rawValue, skipping: TrainedModel.userSideTensors))
+      XCTAssertLessThan(prefix.count, whole.count, "\(algo): the user-side tensors are left unread")
+      let served = try TrainedModel(encoded: prefix, source: "prefix", servingOnly: true)
+      XCTAssertTrue(served.userFactors.isEmpty)
+      let ratings: [(item: Int, value: Float)] = [(1, 5), (3, 2), (7, 4)]
+      XCTAssertEqual(served.scores(for: served.foldIn(ratings)), model.scores(for: model.foldIn(ratings)))
+      // The truncated prefix is not a whole file: read without skipping it is an error, not garbage.
+      XCTAssertThrowsError(try TrainedModel(encoded: prefix, source: "prefix"))
+    }
+  }
+}

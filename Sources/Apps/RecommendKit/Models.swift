@@ -124,6 +124,9 @@ public struct TrainedModel {
 // MARK: Serialisation (safetensors bytes stored in the database)
 
 extension TrainedModel {
+  /// The tensors a server that folds users in does not need (sorted last in the file, so a prefix holds the rest).
+  public static let userSideTensors: Set<String> = ["user_factors", "user_implicit"]
+
   /// The model as safetensors bytes (tensors by field name; algo, mean and config in the metadata).
   public func encoded() throws -> [UInt8] {
     var t: [String: Tensor] = [:]
@@ -147,9 +150,12 @@ extension TrainedModel {
       ])
   }
 
-  /// Decodes `encoded()` bytes; `source` names them in errors.
-  public init(encoded bytes: [UInt8], source: String) throws {
-    let (t, meta) = try SafeTensors.decode(bytes, source: source)
+  /// Decodes `encoded()` bytes; `source` names them in errors. `servingOnly` leaves out the trained users'
+  /// factors (most of a large model): a server folds users in from their ratings, and `predict(user:item:)`
+  /// then has biases only.
+  public init(encoded bytes: [UInt8], source: String, servingOnly: Bool = false) throws {
+    let (t, meta) = try SafeTensors.decode(
+      bytes, source: source, skipping: servingOnly ? TrainedModel.userSideTensors : [])
     guard let a = meta["algo"].flatMap(Algorithm.init(rawValue:)), let mean = meta["mean"].flatMap(Float.init),
       let cfg = meta["config"], let users = meta["users"].flatMap(Int.init), let items = meta["items"].flatMap(Int.init)
     else { throw FileError(source, "stored model lacks algo/mean/config metadata") }

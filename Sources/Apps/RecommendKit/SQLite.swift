@@ -135,6 +135,29 @@ public final class Database {
     }
   }
 
+  /// Reads parts of one blob without loading all of it (SQLite's incremental blob I/O): `body` gets a reader
+  /// `(offset, count) → bytes` and the blob's size. Nil when the row does not exist.
+  public func withBlob<R>(
+    table: String, column: String, rowid: Int, _ body: (_ read: (Int, Int) throws -> [UInt8], _ size: Int) throws -> R
+  ) throws -> R? {
+    var blob: OpaquePointer?
+    guard sqlite3_blob_open(handle, "main", table, column, Int64(rowid), 0, &blob) == SQLITE_OK, let blob else {
+      return nil
+    }
+    defer { sqlite3_blob_close(blob) }
+    let size = Int(sqlite3_blob_bytes(blob))
+    return try body(
+      { offset, count in
+        guard offset >= 0, count >= 0, offset + count <= size else {
+          throw DatabaseError("\(self.path): read of \(count) bytes at \(offset) outside a \(size)-byte blob")
+        }
+        var out = [UInt8](repeating: 0, count: count)
+        let rc = out.withUnsafeMutableBytes { sqlite3_blob_read(blob, $0.baseAddress, Int32(count), Int32(offset)) }
+        guard rc == SQLITE_OK else { throw self.error("cannot read blob") }
+        return out
+      }, size)
+  }
+
   /// Row id of the last insert.
   public var lastInsertRowID: Int { Int(sqlite3_last_insert_rowid(handle)) }
   /// Rows changed by the last statement.

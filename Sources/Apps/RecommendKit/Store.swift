@@ -250,6 +250,20 @@ public final class Store {
     return blob
   }
 
+  /// The leading bytes of a stored model that hold its header and every tensor not in `skipping` (read
+  /// incrementally: a server skips the trained users' factors, most of a large model).
+  public func loadModelPrefix(algo: String, skipping: Set<String>) throws -> [UInt8]? {
+    guard let rowid = try db.query("SELECT rowid FROM models WHERE algo = ?", [.text(algo)]).first.flatMap(Store.int)
+    else { return nil }
+    return try db.withBlob(table: "models", column: "factors", rowid: rowid) { read, size in
+      let first = try read(0, min(8, size))
+      guard let header = SafeTensorsLayout.headerLength(first), header <= size else { return try read(0, size) }
+      let prefix = try read(0, header)
+      let needed = SafeTensorsLayout.requiredLength(prefix: prefix, skipping: skipping) ?? size
+      return try read(0, min(max(needed, header), size))
+    }
+  }
+
   /// Trained algorithms with their training time (Unix seconds) and rating count.
   public func models() throws -> [(algo: String, trainedAt: Int, ratings: Int)] {
     var out: [(String, Int, Int)] = []

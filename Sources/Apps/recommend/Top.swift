@@ -35,7 +35,7 @@ struct Top: ParsableCommand {
     }
     let rated = try store.ratings(ofUser: uid)
     if rated.isEmpty { return try printPopular(store, note: "User \(user) has no ratings yet; most popular items") }
-    let model = try loadModel(store, algo)
+    let model = try loadModel(store, algo, servingOnly: true)
     let profile = model.foldIn(rated)
     let scores = model.scores(for: profile)
     let support = minRatings ?? model.defaultMinRatings(n: n)

@@ -43,8 +43,39 @@ public struct SafeTensorsLayout: Sendable {
   /// The `__metadata__` strings.
   public var metadata: [String: String] = [:]
 
-  /// Parses and checks the header of `bytes` (a whole safetensors file); `source` names the file in errors.
-  public static func parse(_ bytes: [UInt8], source: String) throws -> SafeTensorsLayout {
+  /// How many leading bytes of a file hold its header and every tensor not in `skipping`, from the file's first
+  /// `8 + N` bytes (`prefix`, N the header length); nil when `prefix` is not such a header. A reader of a few
+  /// tensors of a large file reads only that much, then `parse`s it with the same `skipping`.
+  public static func requiredLength(prefix: [UInt8], skipping: Set<String>) -> Int? {
+    guard prefix.count >= 8 else { return nil }
+    var n: UInt64 = 0
+    for i in 0..<8 { n |= UInt64(prefix[i]) << (8 * UInt64(i)) }
+    guard n <= UInt64(prefix.count - 8),
+      let header = (try? JSONSerialization.jsonObject(with: Data(prefix[8..<(8 + Int(n))]))) as? [String: Any]
+    else { return nil }
+    var end = 0
+    for (name, value) in header where name != "__metadata__" && !skipping.contains(name) {
+      guard let info = value as? [String: Any], let offs = info["data_offsets"] as? [Int], offs.count == 2,
+        offs[1] >= 0
+      else { return nil }
+      end = max(end, offs[1])
+    }
+    let (total, overflow) = (8 + Int(n)).addingReportingOverflow(end)
+    return overflow ? nil : total
+  }
+
+  /// The length of the header (the 8-byte length field plus the JSON) from the file's first 8 bytes.
+  public static func headerLength(_ first8: [UInt8]) -> Int? {
+    guard first8.count >= 8 else { return nil }
+    var n: UInt64 = 0
+    for i in 0..<8 { n |= UInt64(first8[i]) << (8 * UInt64(i)) }
+    return n < 100_000_000 ? 8 + Int(n) : nil
+  }
+
+  /// Parses and checks the header of `bytes` (a whole safetensors file, or its first `requiredLength` bytes
+  /// when `skipping` names the tensors past them); `source` names the file in errors. Skipped entries are left
+  /// out of `entries` (their shapes are still checked).
+  public static func parse(_ bytes: [UInt8], source: String, skipping: Set<String> = []) throws -> SafeTensorsLayout {
     func fail(_ m: String) -> FileError { FileError(source, "not a valid safetensors file: \(m)") }
     guard bytes.count >= 8 else { throw fail("only \(bytes.count) bytes, shorter than the 8-byte header length") }
     var n: UInt64 = 0
@@ -72,6 +103,7 @@ public struct SafeTensorsLayout: Sendable {
       guard let count = checkedElementCount(shape, elementBytes: dtype.size) else {
         throw fail("tensor '\(name)' has an impossible shape \(shape) (negative, rank over 8, or too many elements)")
       }
+      if skipping.contains(name) { continue }
       guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= dataCount else {
         throw fail("tensor '\(name)' data \(offs) lies outside the \(dataCount) data bytes (truncated?)")
       }

@@ -46,10 +46,11 @@ public enum SafeTensors {
 
   /// Parses safetensors bytes; `source` names them in errors. The header is checked by `SafeTensorsLayout`
   /// (built without -Ounchecked); this only copies the ranges it vouched for.
+  /// `skipping` names tensors not to copy (a server that never reads them).
   public static func decode(
-    _ bytes: [UInt8], source: String
+    _ bytes: [UInt8], source: String, skipping: Set<String> = []
   ) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
-    let layout = try SafeTensorsLayout.parse(bytes, source: source)
+    let layout = try SafeTensorsLayout.parse(bytes, source: source, skipping: skipping)
     var tensors: [String: Tensor] = [:]
     for entry in layout.entries {
       let t = Tensor(uninitializedShape: entry.shape)
