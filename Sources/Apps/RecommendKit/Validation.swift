@@ -7,7 +7,8 @@ import Engine
 //   - grid: regularisation × {¼, ½, 1, 2, 4}, then the best × {0.7, 1.4}; each run (up to max(3·epochs, 100))
 //     stops after 3 epochs without a better held-out RMSE;
 //   - the epochs kept are those of the best held-out RMSE, scaled by 1 / (1 − fraction) for the larger refit;
-//   - when no grid point beats the baseline, the factors carry no signal for this data: the model keeps the
+//   - when no grid point beats the baseline by more than one standard error of the paired difference of squared
+//     errors on the held-out ratings, the factors carry no signal for this data: the model keeps the
 //     baseline's biases and zero factors (its predictions are the baseline's), and the report says so.
 
 /// Fits SVD or SVD++ (`m.algo`) with its regularisation and epochs chosen on a held-out `fraction` of `data`.
@@ -19,13 +20,11 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
   let held = max(1, Int(Float(data.count) * min(fraction, 0.5)))
   let fit = data.subset(Array(order[held...]))
   let val = data.subset(Array(order[..<held]))
-  func rmse(_ predict: (Int, Int) -> Float) -> Double {
-    var sq = 0.0
-    for t in 0..<val.count {
+  func squaredErrors(_ predict: (Int, Int) -> Float) -> [Double] {
+    (0..<val.count).map { t in
       let e = Double(predict(Int(val.users[t]), Int(val.items[t])) - val.ratings[t])
-      sq += e * e
+      return e * e
     }
-    return (sq / Double(max(val.count, 1))).squareRoot()
   }
   // The bias baseline on the same split.
   var base = TrainedModel(
@@ -33,9 +32,11 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     itemCount: data.itemCount)
   base.mean = fit.mean
   fitBiases(&base, fit, progress: { _ in })
-  let baselineRMSE = rmse { u, i in base.mean + base.userBias[u] + base.itemBias[i] }
+  let baselineErrors = squaredErrors { u, i in base.mean + base.userBias[u] + base.itemBias[i] }
+  let baselineRMSE = rootMean(baselineErrors)
 
   var best: (rmse: Double, reg: Float, epochs: Int) = (.infinity, c.regularization, c.epochs)
+  var bestErrors: [Double] = []
   var lines: [String] = []
   func tryRegularization(_ reg: Float) {
     var trial = TrainedModel(algo: m.algo, config: c, userCount: data.userCount, itemCount: data.itemCount)
@@ -43,9 +44,11 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     trial.config.epochs = max(3 * c.epochs, 100)  // early stopping ends it
     trial.mean = fit.mean
     var point: (rmse: Double, epoch: Int) = (.infinity, 0)
+    var pointErrors: [Double] = []
     let hook: (Int, (Int, Int) -> Float) -> Bool = { epoch, predict in
-      let r = rmse(predict)
-      if r < point.rmse { point = (r, epoch) }
+      let errors = squaredErrors(predict)
+      let r = rootMean(errors)
+      if r < point.rmse { (point, pointErrors) = ((r, epoch), errors) }
       return epoch - point.epoch < 3
     }
     if m.algo == .svdpp {
@@ -54,7 +57,7 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
       fitSVD(&trial, fit, progress: { _ in }, afterEpoch: hook)
     }
     lines.append("reg \(rounded(Double(reg))): \(rounded(point.rmse)) at epoch \(point.epoch)")
-    if point.rmse < best.rmse { best = (point.rmse, reg, point.epoch) }
+    if point.rmse < best.rmse { (best, bestErrors) = ((point.rmse, reg, point.epoch), pointErrors) }
   }
   // A coarse grid around the configured value, then one step finer around the best of it.
   for scale: Float in [0.25, 0.5, 1, 2, 4] { tryRegularization(c.regularization * scale) }
@@ -78,6 +81,9 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     m.config.validationReport = report + "; " + why + ": serving the baseline's biases"
   }
   guard best.rmse < baselineRMSE else { return serveBaseline("no factor model beat the baseline") }
+  guard clearlyBetter(bestErrors, than: baselineErrors) else {
+    return serveBaseline("the best factor model beat the baseline by less than one standard error")
+  }
   m.config.regularization = best.reg
   m.config.epochs = max(1, Int((Float(best.epochs) / (1 - min(fraction, 0.5))).rounded()))
   m.config.validationReport = report + "; chose reg \(best.reg), \(m.config.epochs) epochs on all ratings"
@@ -105,8 +111,8 @@ func fitValidatedNeighbors(_ m: inout TrainedModel, _ data: RatingData, fraction
   var trial = m
   trial.mean = fit.mean
   fitBiases(&trial, fit, progress: { _ in })
-  func rmse(_ model: TrainedModel, neighbourhood: Bool) -> Double {
-    var sq = 0.0
+  func squaredErrors(_ model: TrainedModel, neighbourhood: Bool) -> [Double] {
+    var out = [Double](repeating: 0, count: val.count)
     var dense = [Float](repeating: .nan, count: data.itemCount)
     var current = -1
     for t in 0..<val.count {
@@ -125,20 +131,24 @@ func fitValidatedNeighbors(_ m: inout TrainedModel, _ data: RatingData, fraction
         }
       }
       let e = Double(p - val.ratings[t])
-      sq += e * e
+      out[t] = e * e
     }
-    return (sq / Double(max(val.count, 1))).squareRoot()
+    return out
   }
-  let baselineRMSE = rmse(trial, neighbourhood: false)
+  let baselineErrors = squaredErrors(trial, neighbourhood: false)
+  let baselineRMSE = rootMean(baselineErrors)
   var best: (rmse: Double, support: Int?) = (baselineRMSE, nil)
+  var bestErrors = baselineErrors
   var lines: [String] = []
   for support in [2, 5, 10, 20] {
     trial.config.minSupport = support
     fitNeighbors(&trial, fit)
-    let r = rmse(trial, neighbourhood: true)
+    let errors = squaredErrors(trial, neighbourhood: true)
+    let r = rootMean(errors)
     lines.append("min support \(support): \(rounded(r))")
-    if r < best.rmse { best = (r, support) }
+    if r < best.rmse { (best, bestErrors) = ((r, support), errors) }
   }
+  if best.support != nil && !clearlyBetter(bestErrors, than: baselineErrors) { best.support = nil }
   var report = "held out \(val.count) ratings; baseline \(rounded(baselineRMSE)); " + lines.joined(separator: "; ")
   m.config.validation = nil
   fitBiases(&m, data, progress: { _ in })
@@ -152,6 +162,22 @@ func fitValidatedNeighbors(_ m: inout TrainedModel, _ data: RatingData, fraction
     report += "; no neighbourhood beat the baseline: serving its biases"
   }
   m.config.validationReport = report
+}
+
+/// √(mean of `squared`): an RMSE from squared errors.
+func rootMean(_ squared: [Double]) -> Double {
+  (squared.reduce(0, +) / Double(max(squared.count, 1))).squareRoot()
+}
+
+/// Whether `model`'s squared errors are lower than `baseline`'s on the same ratings by more than one standard
+/// error of their paired difference: a factor model that wins the held-out ratings by noise does not replace the
+/// biases (it tends to lose on the next ratings).
+func clearlyBetter(_ model: [Double], than baseline: [Double]) -> Bool {
+  guard model.count == baseline.count, model.count > 1 else { return false }
+  let d = zip(model, baseline).map { $0 - $1 }
+  let mean = d.reduce(0, +) / Double(d.count)
+  let variance = d.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(d.count - 1)
+  return mean + (variance / Double(d.count)).squareRoot() < 0
 }
 
 private func rounded(_ x: Double) -> String {
