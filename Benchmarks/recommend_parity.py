@@ -79,7 +79,7 @@ def run_surprise(name, train_path, test_rows, scale):
 def run_kestrel(binary, name, train_path, test_path, db):
     rec = os.path.join(binary, "recommend")
     env = dict(os.environ, KESTREL_THREADS=os.environ.get("KESTREL_THREADS", "2"))
-    subprocess.run([rec, "import", "csv", train_path, "--delimiter", "tab", "--timestamp-col", "-1",
+    subprocess.run([rec, "import", "csv", train_path, "--no-header", "--delimiter", "tab", "--timestamp-col", "-1",
                     "--rating-col", "2", "--db", db], check=True, capture_output=True, env=env)
     trained = subprocess.run([rec, "train", "--algo", name, "--db", db], check=True, capture_output=True,
                              text=True, env=env).stdout

@@ -4,7 +4,8 @@ import Engine
 // ratings set: every learned model worse than the bias baseline), so `train` holds out a share of its own
 // training ratings, fits each regularisation of a small grid with early stopping on the held-out RMSE, compares
 // with the bias baseline on the same held-out ratings, and refits on all the ratings with the winner:
-//   - grid: regularisation × {¼, ½, 1, 2, 4}, then the best × {0.7, 1.4}; each run (up to max(3·epochs, 100))
+//   - grid: regularisation × {¼, ½, 1, 2, 4}, then the best × {0.7, 1.4}, then the winner with ⅖ and twice
+//     the factors; each run (up to max(3·epochs, 100))
 //     stops after 3 epochs without a better held-out RMSE;
 //   - the epochs kept are those of the best held-out RMSE, scaled by 1 / (1 − fraction) for the larger refit;
 //   - when no grid point beats the baseline by more than one standard error of the paired difference of squared
@@ -35,12 +36,13 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
   let baselineErrors = squaredErrors { u, i in base.mean + base.userBias[u] + base.itemBias[i] }
   let baselineRMSE = rootMean(baselineErrors)
 
-  var best: (rmse: Double, reg: Float, epochs: Int) = (.infinity, c.regularization, c.epochs)
+  var best: (rmse: Double, reg: Float, epochs: Int, factors: Int) = (.infinity, c.regularization, c.epochs, c.factors)
   var bestErrors: [Double] = []
   var lines: [String] = []
-  func tryRegularization(_ reg: Float) {
+  func tryRegularization(_ reg: Float, factors: Int? = nil) {
     var trial = TrainedModel(algo: m.algo, config: c, userCount: data.userCount, itemCount: data.itemCount)
     trial.config.regularization = reg
+    if let factors { trial.config.factors = factors }
     trial.config.epochs = max(3 * c.epochs, 100)  // early stopping ends it
     trial.mean = fit.mean
     var point: (rmse: Double, epoch: Int) = (.infinity, 0)
@@ -56,13 +58,21 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     } else {
       fitSVD(&trial, fit, progress: { _ in }, afterEpoch: hook)
     }
-    lines.append("reg \(rounded(Double(reg))): \(rounded(point.rmse)) at epoch \(point.epoch)")
-    if point.rmse < best.rmse { (best, bestErrors) = ((point.rmse, reg, point.epoch), pointErrors) }
+    let size = factors.map { "\($0) factors, " } ?? ""
+    lines.append("\(size)reg \(rounded(Double(reg))): \(rounded(point.rmse)) at epoch \(point.epoch)")
+    if point.rmse < best.rmse {
+      (best, bestErrors) = ((point.rmse, reg, point.epoch, trial.config.factors), pointErrors)
+    }
   }
   // A coarse grid around the configured value, then one step finer around the best of it.
   for scale: Float in [0.25, 0.5, 1, 2, 4] { tryRegularization(c.regularization * scale) }
   let coarse = best.reg
   for scale: Float in [0.7, 1.4] { tryRegularization(coarse * scale) }
+  // Then the winner's regularisation with fewer and more factors (a dense set may want fewer, a large one more).
+  let fine = best.reg
+  for size in [max(4, c.factors * 2 / 5), min(1024, c.factors * 2)] where size != c.factors {
+    tryRegularization(fine, factors: size)
+  }
   let report =
     "held out \(val.count) ratings; baseline \(rounded(baselineRMSE)); " + lines.joined(separator: "; ")
   m.config.validation = nil
@@ -72,8 +82,8 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     all.mean = data.mean
     fitBiases(&all, data, progress: progress)
     (m.mean, m.userBias, m.itemBias) = (all.mean, all.userBias, all.itemBias)
-    m.userFactors = [Float](repeating: 0, count: data.userCount * c.factors)
-    m.itemFactors = [Float](repeating: 0, count: data.itemCount * c.factors)
+    m.userFactors = [Float](repeating: 0, count: data.userCount * m.config.factors)
+    m.itemFactors = [Float](repeating: 0, count: data.itemCount * m.config.factors)
     if m.algo == .svdpp {
       m.implicitFactors = m.itemFactors
       m.userImplicit = m.userFactors
@@ -85,8 +95,14 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
     return serveBaseline("the best factor model beat the baseline by less than one standard error")
   }
   m.config.regularization = best.reg
+  if best.factors != c.factors {
+    m.config.factors = best.factors
+    m.userFactors = []
+    m.itemFactors = []
+  }
   m.config.epochs = max(1, Int((Float(best.epochs) / (1 - min(fraction, 0.5))).rounded()))
-  m.config.validationReport = report + "; chose reg \(best.reg), \(m.config.epochs) epochs on all ratings"
+  m.config.validationReport =
+    report + "; chose \(best.factors) factors, reg \(best.reg), \(m.config.epochs) epochs on all ratings"
   if m.algo == .svdpp {
     fitSVDpp(&m, data, progress: progress)
   } else {
