@@ -40,13 +40,18 @@ def main():
                 out = subprocess.run([rec, "--user", str(user), "--algo", args.algo, "--db", db] + extra,
                                      check=True, capture_output=True, text=True).stdout
                 for line in out.splitlines()[1:]:
-                    m = re.match(r"\s*\d+\.\s+[\d.]+\s+(.*?)\s{2,}", line)
+                    # "  1. 4.70  " then the title padded or cut to 44 characters, then the reason.
+                    m = re.match(r"\s*\d+\.\s+-?[\d.]+  ", line)
                     if not m:
                         continue
-                    ids = titles.get(m.group(1).strip(), [])
+                    shown = line[m.end():m.end() + 44].rstrip()
+                    if shown.endswith("…"):  # a long title cut to 44 characters
+                        ids = [i for t, v in titles.items() if t.startswith(shown[:-1]) for i in v]
+                    else:
+                        ids = titles.get(shown, [])
                     support = max((counts[i] for i in ids), default=0)
                     listed += 1
-                    distinct.add(m.group(1).strip())
+                    distinct.add(shown)
                     if support < 20:
                         low += 1
             print(f"{args.algo} {label}: {listed} listed items for 943 users, {low} with fewer than 20 ratings, "
