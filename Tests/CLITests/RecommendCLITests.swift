@@ -159,6 +159,13 @@ final class RecommendTuneAndPredictTests: XCTestCase {
       let value = try XCTUnwrap(Double(line[2]))
       XCTAssertTrue((1...5).contains(value), "\(line)")
     }
+    // Ranking metrics with catalogue coverage, beside a popularity ranking on the same folds.
+    let eval = try CLI.run("recommend", ["eval", "--algo", "als", "--folds", "2", "--popular-baseline", "--db", db])
+    XCTAssertEqual(eval.status, 0, eval.stderr)
+    let rows = eval.stdout.split(separator: "\n").map(String.init)
+    XCTAssertTrue(rows.contains { $0.hasPrefix("  precision@10 ") && $0.contains("   coverage ") }, eval.stdout)
+    XCTAssertTrue(rows.contains { $0.hasPrefix("  popularity: precision@10 ") }, eval.stdout)
+
     let strict = try CLI.run("recommend", ["predict", pairs, "--header", "--known-only", "--db", db])
     XCTAssertEqual(strict.status, 1)
     XCTAssertTrue(strict.stderr.contains("pairs.csv:3: user 'nobody' is not in the model"), strict.stderr)

@@ -11,6 +11,8 @@ public struct EvalResult: Sendable {
   public var precision: Double
   public var recall: Double
   public var ndcg: Double
+  /// Catalogue coverage: distinct items in the users' top lists ÷ items rated in training (mean over folds).
+  public var coverage: Double = 0
   public var folds: Int
   public var seconds: Double
 }
@@ -19,10 +21,12 @@ public struct EvalResult: Sendable {
 /// predicted by a model trained on the others. Rating metrics (RMSE, MAE; predictions clipped to the scale) for
 /// explicit models; ranking metrics @`cutoff` for every model: held-out ratings ≥ `relevant` are the positives,
 /// all items not rated in training are ranked. `onlyFolds` runs only the first folds of the split (a tuner's
-/// quick look).
+/// quick look). `byPopularity` ranks every user's unseen items by their training popularity instead (the
+/// baseline a recommender's ranking metrics are read against).
 public func crossValidate(
   _ data: RatingData, algo: Algorithm, config: TrainConfig, folds: Int, seed: UInt64, scale: (Float, Float),
-  relevant: Float, cutoff: Int = 10, onlyFolds: Int? = nil, progress: (Int) -> Void = { _ in }
+  relevant: Float, cutoff: Int = 10, onlyFolds: Int? = nil, byPopularity: Bool = false,
+  progress: (Int) -> Void = { _ in }
 ) -> EvalResult {
   let start = monotonicSeconds()
   var order = Array(0..<data.count)
@@ -32,6 +36,7 @@ public func crossValidate(
   var abs = 0.0
   var n = 0
   var (p, r, g, users) = (0.0, 0.0, 0.0, 0)
+  var coverage = 0.0
   for f in 0..<min(folds, onlyFolds ?? folds) {
     let testIdx = order.enumerated().filter { $0.offset % folds == f }.map(\.element)
     let trainIdx = order.enumerated().filter { $0.offset % folds != f }.map(\.element)
@@ -57,6 +62,11 @@ public func crossValidate(
       n += 1
     }
     var dense = [Float](repeating: .nan, count: data.itemCount)
+    var listed = Set<Int>()
+    defer {
+      let catalogue = model.itemCounts.filter { $0 > 0 }.count
+      coverage += catalogue > 0 ? Double(listed.count) / Double(catalogue) : 0
+    }
     for (u, pos) in positives {
       let seen = cache[u] ?? ratings(of: u)
       for (i, v) in seen { dense[i] = v }
@@ -64,7 +74,9 @@ public func crossValidate(
       scored.reserveCapacity(data.itemCount)
       let bu = u < model.userBias.count ? model.userBias[u] : 0
       for i in 1..<data.itemCount where seen[i] == nil {
-        if algo == .knn {
+        if byPopularity {
+          scored.append((i, model.itemCounts[i]))
+        } else if algo == .knn {
           let base = model.mean + bu + model.itemBias[i]
           scored.append(
             (
@@ -81,6 +93,7 @@ public func crossValidate(
       }
       for (i, _) in seen { dense[i] = .nan }
       let top = topN(scored, cutoff).map(\.0)
+      listed.formUnion(top)
       let hits = top.filter { pos.contains($0) }.count
       p += Double(hits) / Double(cutoff)
       r += Double(hits) / Double(pos.count)
@@ -95,5 +108,6 @@ public func crossValidate(
   let nu = Double(max(users, 1))
   return EvalResult(
     rmse: n > 0 ? (sq / Double(n)).squareRoot() : .nan, mae: n > 0 ? abs / Double(n) : .nan, precision: p / nu,
-    recall: r / nu, ndcg: g / nu, folds: min(folds, onlyFolds ?? folds), seconds: monotonicSeconds() - start)
+    recall: r / nu, ndcg: g / nu, coverage: coverage / Double(max(1, min(folds, onlyFolds ?? folds))),
+    folds: min(folds, onlyFolds ?? folds), seconds: monotonicSeconds() - start)
 }

@@ -126,6 +126,8 @@ struct Eval: ParsableCommand {
   @Option(help: "Number of folds.") var folds = 5
   @Option(help: "Held-out ratings at least this high are the positives for ranking (default: top of scale − 1).")
   var relevant: Float?
+  @Flag(help: "Also rank by popularity on the same folds (the baseline for the ranking metrics).")
+  var popularBaseline = false
 
   func validate() throws {
     guard folds >= 2 else { throw ValidationError("--folds must be ≥ 2 (got \(folds))") }
@@ -150,7 +152,17 @@ struct Eval: ParsableCommand {
     if hyper.algo.isExplicit {
       printLine("  RMSE \(fixed(r.rmse, 4))   MAE \(fixed(r.mae, 4))")
     }
-    printLine("  precision@10 \(fixed(r.precision, 4))   recall@10 \(fixed(r.recall, 4))   NDCG@10 \(fixed(r.ndcg, 4))")
+    printLine(
+      "  precision@10 \(fixed(r.precision, 4))   recall@10 \(fixed(r.recall, 4))   NDCG@10 \(fixed(r.ndcg, 4))   coverage \(fixed(r.coverage, 3))"
+    )
+    if popularBaseline {
+      let pop = crossValidate(
+        data, algo: hyper.algo, config: config, folds: folds, seed: hyper.seed, scale: (Float(lo), Float(hi)),
+        relevant: relevant ?? Float(hi) - 1, byPopularity: true)
+      printLine(
+        "  popularity: precision@10 \(fixed(pop.precision, 4))   recall@10 \(fixed(pop.recall, 4))   NDCG@10 \(fixed(pop.ndcg, 4))   coverage \(fixed(pop.coverage, 3))"
+      )
+    }
     printLine("  (\(fixed(r.seconds, 1)) s)")
   }
 }
