@@ -19,6 +19,7 @@ struct Recommend: ParsableCommand {
       Quick start:
         recommend import movielens ~/data/ml-100k
         recommend train             # SGD matrix factorisation (--algo for others)
+        recommend tune --budget 5m  # search settings; train then uses the best
         recommend --user 42         # top 10 for user 42, with reasons
         recommend rate --user 42 --item 50 --rating 5   # counts at once (fold-in)
         # any ratings file: recommend import csv ratings.csv --items movies.csv
