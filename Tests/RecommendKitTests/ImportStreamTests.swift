@@ -78,7 +78,7 @@ final class ServingModelTests: XCTestCase {
       file: TestFiles.fixture("knn-train.tsv", in: .module), separator: "\t", header: false,
       columns: RatingColumns(timestamp: nil))
     let data = try store.allRatings()
-    for algo in [Algorithm.svdpp, .als] {
+    for algo in [Algorithm.svdpp, .als, .bpr] {
       var config = TrainConfig.defaults(for: algo)
       config.factors = 6
       config.validation = nil

@@ -67,16 +67,16 @@ final class RecommendKitTests: XCTestCase {
       config.factors = min(config.factors, 8)
       config.neighbors = 3
       config.shrinkage = 1
-      if algo == .svd || algo == .svdpp { config.epochs = 200 }
-      // ALS learns from interactions: here, the ratings of 4 and 5 (every user rated ~80 % of the items).
-      let input = algo == .als ? data.subset((0..<data.count).filter { data.ratings[$0] >= 4 }) : data
+      if algo == .svd || algo == .svdpp || algo == .bpr { config.epochs = 200 }
+      // ALS and BPR learn from interactions: here, the ratings of 4 and 5 (every user rated ~80 % of the items).
+      let input = algo.isExplicit ? data : data.subset((0..<data.count).filter { data.ratings[$0] >= 4 })
       let model = train(input, algo: algo, config: config)
       // A new user who loves two sci-fi items and dislikes one romance item.
       let romance = try XCTUnwrap(store.itemID("5"))
       let liked = Array(scifi.sorted().prefix(2))
-      // ALS reads every rating as a positive interaction (a confidence), so its user only has the loved items.
+      // ALS and BPR read every rating as a positive interaction, so their user only has the loved items.
       var ratings: [(item: Int, value: Float)] = [(liked[0], 5), (liked[1], 5)]
-      if algo != .als { ratings.append((romance, 1)) }
+      if algo.isExplicit { ratings.append((romance, 1)) }
       let profile = model.foldIn(ratings)
       let scores = model.scores(for: profile)
       let unseen = (1..<model.itemCount).filter { profile.ratings[$0] == nil }

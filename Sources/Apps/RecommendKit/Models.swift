@@ -17,9 +17,12 @@ public enum Algorithm: String, CaseIterable, Codable, Sendable {
   case als
   /// Item-based k nearest neighbours on baseline residuals (Pearson-baseline or cosine similarity).
   case knn
+  /// Bayesian personalised ranking (Rendle et al. 2009): implicit feedback, pairwise SGD on (user, rated item,
+  /// sampled unrated item) with item biases.
+  case bpr
 
   /// True for models that predict ratings (RMSE applies).
-  public var isExplicit: Bool { self != .als }
+  public var isExplicit: Bool { self != .als && self != .bpr }
 }
 
 /// Item–item similarity for kNN.
@@ -74,6 +77,11 @@ public struct TrainConfig: Codable, Sendable, Equatable {
       c.learningRate = 0.01
       c.regularization = 0.1
       c.validation = 0.1
+    case .bpr:
+      c.factors = 64
+      c.epochs = 40
+      c.learningRate = 0.05
+      c.regularization = 0.002
     case .als:
       c.factors = 64
       c.epochs = 15

@@ -22,6 +22,8 @@ extension TrainedModel {
     case .knn: return mean + bu + bi + neighbourhood(item: i, userBias: bu) { ratings[$0] }
     case .als:
       return factorDot(userFactors, u, itemFactors, i)
+    case .bpr:
+      return bi + factorDot(userFactors, u, itemFactors, i)
     case .svd:
       return mean + bu + bi + factorDot(userFactors, u, itemFactors, i)
     case .svdpp:
@@ -97,6 +99,8 @@ extension TrainedModel {
         profile.bias = Float(w[0])
         profile.vector = (0..<k).map { Float(w[$0 + 1]) + z[$0] }
       }
+    case .bpr:
+      profile.vector = foldInBPR(known.map(\.item))
     case .als:
       var a = gram(itemFactors, rows: itemCount, k: k).map(Double.init)
       var b = [Double](repeating: 0, count: k)
@@ -128,6 +132,7 @@ extension TrainedModel {
             return v.isNaN ? nil : v
           }
       case .als: s[i] = factorDot(itemFactors, i, profile.vector, 0)  // 0 for an empty profile vector
+      case .bpr: s[i] = itemBias[i] + factorDot(itemFactors, i, profile.vector, 0)
       case .svd, .svdpp: s[i] = mean + profile.bias + itemBias[i] + factorDot(itemFactors, i, profile.vector, 0)
       }
     }

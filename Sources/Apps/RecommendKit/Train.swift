@@ -30,6 +30,8 @@ public func train(
     } else {
       fitSVDpp(&m, data, progress: progress)
     }
+  case .bpr:
+    fitBPR(&m, data, progress: progress)
   case .als:
     fitALS(&m, data, progress: progress)
   case .knn:

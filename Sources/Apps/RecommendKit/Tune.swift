@@ -36,6 +36,11 @@ public func sampleConfig(_ algo: Algorithm, base: TrainConfig, rng: inout PRNG) 
     c.regularization = logUniform(0.005, 0.3)
     c.learningRate = logUniform(0.002, 0.03)
     c.epochs = pick([10, 20, 30, 50, 80, 120])
+  case .bpr:
+    c.factors = pick([16, 32, 64, 128])
+    c.regularization = logUniform(0.0005, 0.05)
+    c.learningRate = logUniform(0.01, 0.2)
+    c.epochs = pick([10, 20, 40, 80])
   case .als:
     c.factors = pick([16, 32, 64, 128])
     c.regularization = logUniform(0.001, 1)

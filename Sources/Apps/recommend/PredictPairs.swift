@@ -18,7 +18,7 @@ struct PredictPairs: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
   @Argument(help: "A delimited file whose lines start with user and item ids (more columns are ignored).")
   var file: String
-  @Option(help: "Model: baseline, svd, svdpp, als, knn (default: the best trained).") var algo: Algorithm?
+  @Option(help: "Model: baseline, svd, svdpp, als, knn, bpr (default: the best trained).") var algo: Algorithm?
   @Option(help: "Field delimiter: one character, or 'tab'.") var delimiter = ","
   @Flag(help: "The first line is a header.") var header = false
   @Option(help: "Column of the user id.") var userCol = 0

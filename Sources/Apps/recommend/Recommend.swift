@@ -48,7 +48,7 @@ extension Similarity: ExpressibleByArgument {}
 /// `servingOnly`: without the trained users' factors (commands that fold users in).
 func loadModel(_ store: Store, _ algo: Algorithm?, servingOnly: Bool = false) throws -> TrainedModel {
   let trained = try store.models().map(\.algo)
-  let preference: [Algorithm] = [.svd, .svdpp, .knn, .als, .baseline]
+  let preference: [Algorithm] = [.svd, .svdpp, .knn, .als, .bpr, .baseline]
   guard let chosen = algo ?? preference.first(where: { trained.contains($0.rawValue) }) else {
     throw AppError("\(store.db.path): no trained model; run `recommend train` first")
   }

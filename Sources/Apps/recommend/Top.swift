@@ -11,7 +11,7 @@ struct Top: ParsableCommand {
   @OptionGroup var database: DatabaseOptions
   @Option(help: "User id as in the imported data.") var user: String?
   @Option(help: "How many items.") var n = 10
-  @Option(help: "Model: baseline, svd, svdpp, als, knn (default: the best trained).") var algo: Algorithm?
+  @Option(help: "Model: baseline, svd, svdpp, als, knn, bpr (default: the best trained).") var algo: Algorithm?
   @Option(
     help: ArgumentHelp(
       "List only items rated by at least this many users (default: 20, lower on small catalogues so that 50 items stay eligible).",

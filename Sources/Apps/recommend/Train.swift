@@ -6,7 +6,7 @@ import RecommendKit
 
 /// Hyper-parameter flags shared by `train` and `eval` (unset flags keep the algorithm's defaults).
 struct HyperParameters: ParsableArguments {
-  @Option(help: "Algorithm: baseline, svd, svdpp, als, knn.") var algo: Algorithm = .svd
+  @Option(help: "Algorithm: baseline, svd, svdpp, als, knn, bpr.") var algo: Algorithm = .svd
   @Option(help: "Latent factors.") var factors: Int?
   @Option(help: "Epochs (ALS: iterations).") var epochs: Int?
   @Option(help: "SGD learning rate.") var lr: Float?

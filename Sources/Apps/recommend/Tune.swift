@@ -16,7 +16,7 @@ struct Tune: ParsableCommand {
         recommend tune --algo svd --budget 10m
       """)
   @OptionGroup var database: DatabaseOptions
-  @Option(help: "Algorithm: baseline, svd, svdpp, als, knn.") var algo: Algorithm = .svd
+  @Option(help: "Algorithm: baseline, svd, svdpp, als, knn, bpr.") var algo: Algorithm = .svd
   @Option(help: "Points to sample (the defaults count as one).") var trials = 24
   @Option(help: "Folds of the final scoring.") var folds = 3
   @Option(help: "Wall-clock limit, e.g. 90s, 10m, 1h.") var budget = "10m"
@@ -69,6 +69,9 @@ struct Tune: ParsableCommand {
     switch algo {
     case .baseline: return "item reg \(fixed(Double(c.itemBiasReg), 2)), user reg \(fixed(Double(c.userBiasReg), 2))"
     case .svd, .svdpp:
+      return
+        "factors \(c.factors), reg \(fixed(Double(c.regularization), 4)), lr \(fixed(Double(c.learningRate), 4)), epochs \(c.epochs)"
+    case .bpr:
       return
         "factors \(c.factors), reg \(fixed(Double(c.regularization), 4)), lr \(fixed(Double(c.learningRate), 4)), epochs \(c.epochs)"
     case .als:
