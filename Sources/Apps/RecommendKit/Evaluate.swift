@@ -41,7 +41,11 @@ public func crossValidate(
     let testIdx = order.enumerated().filter { $0.offset % folds == f }.map(\.element)
     let trainIdx = order.enumerated().filter { $0.offset % folds != f }.map(\.element)
     let trainData = data.subset(trainIdx)
-    let model = train(trainData, algo: algo, config: config)
+    // A popularity ranking needs only the training counts: the cheap baseline model carries them.
+    let model =
+      byPopularity
+      ? train(trainData, algo: .baseline, config: .defaults(for: .baseline))
+      : train(trainData, algo: algo, config: config)
     let csr = trainData.byUser()
     func ratings(of u: Int) -> [Int: Float] {
       var d: [Int: Float] = [:]
@@ -53,7 +57,7 @@ public func crossValidate(
     for t in testIdx {
       let (u, i, y) = (Int(data.users[t]), Int(data.items[t]), data.ratings[t])
       if y >= relevant { positives[u, default: []].insert(i) }
-      guard algo.isExplicit else { continue }
+      guard algo.isExplicit && !byPopularity else { continue }
       if cache[u] == nil { cache[u] = ratings(of: u) }
       let pred = min(max(model.predict(user: u, item: i, ratings: cache[u] ?? [:]), scale.0), scale.1)
       let e = Double(pred - y)

@@ -30,12 +30,8 @@ extension Importer {
     }
     // While parsing, users and items get local numbers (their order of appearance); the database's ids are
     // assigned inside the write transaction, so concurrent importers of one database cannot collide.
-    var userKeys: [String: Int32] = [:]
-    var itemKeys: [String: Int32] = [:]
-    var userNumbers: [Int64: Int32] = [:]  // ids that are canonical decimal numbers ("42", never "042")
-    var itemNumbers: [Int64: Int32] = [:]
-    var userNames: [String] = []
-    var itemNames: [String] = []
+    var localUsers = LocalIDs()
+    var localItems = LocalIDs()
     var (us, its, vs, tss): ([Int32], [Int32], [Float], [Int64]) = ([], [], [], [])
     let needed = max(columns.user, columns.item, columns.rating)
     let sepByte: UInt8? = separator.isASCII ? separator.asciiValue : nil
@@ -113,28 +109,8 @@ extension Importer {
       if let tc = columns.timestamp, tc < count {
         ts = (fields == nil ? parseInteger(trimmed(tc)) : nil) ?? Int64(field(tc)) ?? 0
       }
-      let u: Int32
-      if let n = userNumber, let known = userNumbers[n] {
-        u = known
-      } else if userNumber == nil, let known = userKeys[user] {
-        u = known
-      } else {
-        u = Int32(userNames.count)
-        if let n = userNumber { userNumbers[n] = u } else { userKeys[user] = u }
-        userNames.append(userNumber.map { String($0) } ?? user)
-      }
-      let i: Int32
-      if let n = itemNumber, let known = itemNumbers[n] {
-        i = known
-      } else if itemNumber == nil, let known = itemKeys[item] {
-        i = known
-      } else {
-        i = Int32(itemNames.count)
-        if let n = itemNumber { itemNumbers[n] = i } else { itemKeys[item] = i }
-        itemNames.append(itemNumber.map { String($0) } ?? item)
-      }
-      us.append(u)
-      its.append(i)
+      us.append(localUsers.id(number: userNumber, text: user))
+      its.append(localItems.id(number: itemNumber, text: item))
       vs.append(Float(value))
       tss.append(ts)
     }
@@ -145,42 +121,19 @@ extension Importer {
       }
       throw FileError(name, "no ratings in the file\(header ? " after its header line" : "")")
     }
-    (userKeys, itemKeys, userNumbers, itemNumbers) = ([:], [:], [:], [:])
+    let (userNames, itemNames) = (localUsers.names, localItems.names)
+    (localUsers, localItems) = (LocalIDs(), LocalIDs())
     let bulk = vs.count > 100_000
     if bulk { try store.db.execute("PRAGMA cache_size = -524288") }  // 512 MB: the transaction rarely spills
     defer { if bulk { try? store.db.execute("PRAGMA cache_size = -2000") } }
     try store.db.transaction {
-      // The database's ids: existing ones, then new ones after the largest.
-      var existingUsers: [String: Int32] = [:]
-      var existingItems: [String: Int32] = [:]
-      try store.db.forEachRow("SELECT id, external_id FROM users") { existingUsers[$0.text(1)] = Int32($0.int(0)) }
-      try store.db.forEachRow("SELECT id, external_id FROM items") { existingItems[$0.text(1)] = Int32($0.int(0)) }
       let addUser = try store.db.prepared("INSERT INTO users(id, external_id) VALUES (?, ?)")
-      var next = (existingUsers.values.max() ?? 0) + 1
-      var userID = [Int32](repeating: 0, count: userNames.count)
-      for (k, external) in userNames.enumerated() {
-        if let id = existingUsers[external] {
-          userID[k] = id
-        } else {
-          try addUser.run([.int(Int(next)), .text(external)])
-          userID[k] = next
-          next += 1
-          report.users += 1
-        }
+      let (userID, userCount) = try databaseIDs(userNames, table: "users", added: &report.users) {
+        try addUser.run([.int(Int($0)), .text($1)])
       }
-      let userCount = Int(next)
       let addItem = try store.db.prepared("INSERT INTO items(id, external_id, title) VALUES (?, ?, ?)")
-      next = (existingItems.values.max() ?? 0) + 1
-      var itemID = [Int32](repeating: 0, count: itemNames.count)
-      for (k, external) in itemNames.enumerated() {
-        if let id = existingItems[external] {
-          itemID[k] = id
-        } else {
-          try addItem.run([.int(Int(next)), .text(external), .text(external)])
-          itemID[k] = next
-          next += 1
-          report.items += 1
-        }
+      let (itemID, _) = try databaseIDs(itemNames, table: "items", added: &report.items) {
+        try addItem.run([.int(Int($0)), .text($1), .text($1)])  // the id is the title until an items file
       }
       for t in 0..<us.count {
         us[t] = userID[Int(us[t])]
@@ -234,6 +187,51 @@ extension Importer {
     report.ratings = vs.count
     report.skippedCount = skippedCount
     return report
+  }
+
+  /// The database ids of `names` in `table` (users or items): a row's id when it exists, else a new id after the
+  /// largest, inserted by `insert(id, name)` and counted in `added`. Also returns one past the largest id.
+  func databaseIDs(
+    _ names: [String], table: String, added: inout Int, insert: (Int32, String) throws -> Void
+  ) throws -> (ids: [Int32], end: Int) {
+    var existing: [String: Int32] = [:]
+    try store.db.forEachRow("SELECT id, external_id FROM \(table)") { existing[$0.text(1)] = Int32($0.int(0)) }
+    var next = (existing.values.max() ?? 0) + 1
+    var ids = [Int32](repeating: 0, count: names.count)
+    for (k, name) in names.enumerated() {
+      if let id = existing[name] {
+        ids[k] = id
+      } else {
+        try insert(next, name)
+        ids[k] = next
+        next += 1
+        added += 1
+      }
+    }
+    return (ids, Int(next))
+  }
+}
+
+/// External ids numbered in their order of first appearance (the parse phase of an import). Ids that are
+/// canonical decimal numbers ("42", never "042") are looked up as integers, without making a String.
+struct LocalIDs {
+  private var byText: [String: Int32] = [:]
+  private var byNumber: [Int64: Int32] = [:]
+  /// The ids as written, by local number.
+  private(set) var names: [String] = []
+
+  /// The local number of the id `number` (when canonical) or `text`.
+  mutating func id(number: Int64?, text: String) -> Int32 {
+    if let number {
+      if let known = byNumber[number] { return known }
+      byNumber[number] = Int32(names.count)
+      names.append(String(number))
+    } else {
+      if let known = byText[text] { return known }
+      byText[text] = Int32(names.count)
+      names.append(text)
+    }
+    return Int32(names.count - 1)
   }
 }
 

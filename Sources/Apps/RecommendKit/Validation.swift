@@ -15,12 +15,7 @@ import Engine
 /// Fits SVD or SVD++ (`m.algo`) with its regularisation and epochs chosen on a held-out `fraction` of `data`.
 func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, progress: (Int) -> Void) {
   let c = m.config
-  var order = Array(0..<data.count)
-  var rng = PRNG(seed: c.seed &+ 0x5EED)
-  order.shuffle(using: &rng)
-  let held = max(1, Int(Float(data.count) * min(fraction, 0.5)))
-  let fit = data.subset(Array(order[held...]))
-  let val = data.subset(Array(order[..<held]))
+  let (fit, val) = heldOutSplit(data, fraction: fraction, seed: c.seed)
   func squaredErrors(_ predict: (Int, Int) -> Float) -> [Double] {
     (0..<val.count).map { t in
       let e = Double(predict(Int(val.users[t]), Int(val.items[t])) - val.ratings[t])
@@ -117,12 +112,7 @@ func fitValidated(_ m: inout TrainedModel, _ data: RatingData, fraction: Float, 
 /// kNN with its minimum support chosen on a held-out `fraction` of `data` (2, 5, 10 or 20 common raters), or no
 /// neighbourhood at all (the baseline) when none beats the biases there.
 func fitValidatedNeighbors(_ m: inout TrainedModel, _ data: RatingData, fraction: Float) {
-  var order = Array(0..<data.count)
-  var rng = PRNG(seed: m.config.seed &+ 0x5EED)
-  order.shuffle(using: &rng)
-  let held = max(1, Int(Float(data.count) * min(fraction, 0.5)))
-  let fit = data.subset(Array(order[held...]))
-  let val = data.subset(Array(order[..<held]))
+  let (fit, val) = heldOutSplit(data, fraction: fraction, seed: m.config.seed)
   let csr = fit.byUser()
   var trial = m
   trial.mean = fit.mean
@@ -178,6 +168,16 @@ func fitValidatedNeighbors(_ m: inout TrainedModel, _ data: RatingData, fraction
     report += "; no neighbourhood beat the baseline: serving its biases"
   }
   m.config.validationReport = report
+}
+
+/// The training ratings split (seeded) into the part models are fitted on and the `fraction` (at most half)
+/// held out to choose by.
+func heldOutSplit(_ data: RatingData, fraction: Float, seed: UInt64) -> (fit: RatingData, held: RatingData) {
+  var order = Array(0..<data.count)
+  var rng = PRNG(seed: seed &+ 0x5EED)
+  order.shuffle(using: &rng)
+  let held = max(1, Int(Float(data.count) * min(fraction, 0.5)))
+  return (data.subset(Array(order[held...])), data.subset(Array(order[..<held])))
 }
 
 /// √(mean of `squared`): an RMSE from squared errors.

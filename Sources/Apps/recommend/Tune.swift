@@ -40,12 +40,11 @@ struct Tune: ParsableCommand {
     let (lo, hi) = try store.ratingScale()
     let seconds = parseDuration(budget) ?? 600
     let bar = ProgressBar(total: trials, label: "tune \(algo.rawValue)", unit: "trials", timeLimit: seconds)
-    var stageTwo = false
     let results = RecommendKit.tune(
       data, algo: algo, base: .defaults(for: algo), trials: trials, folds: folds, budget: seconds, seed: seed,
       scale: (Float(lo), Float(hi)), relevant: Float(hi) - 1
     ) { _, stage in
-      if stage == 1 { bar.advance() } else if !stageTwo { stageTwo = true }
+      if stage == 1 { bar.advance() }
     }
     bar.finish()
     let metric = algo.isExplicit ? "RMSE" : "NDCG@10"
