@@ -177,6 +177,8 @@ final class BadInputTableTests: XCTestCase {
     let db = dir + "/db.sqlite"
     let setup = try CLI.run("recommend", ["import", "csv", CLI.fixture("ratings.csv"), "--db", db])
     XCTAssertEqual(setup.status, 0, setup.stderr)
+    let trained = try CLI.run("recommend", ["train", "--algo", "baseline", "--db", db])
+    XCTAssertEqual(trained.status, 0, trained.stderr)
     let other = ["--db", "$D/other.sqlite"]
     try check(
       "recommend",
@@ -185,6 +187,8 @@ final class BadInputTableTests: XCTestCase {
         BadInput(["--user", "999999", "--db", db], "unknown user '999999'"),
         BadInput(["--user", "-1", "--db", db], "unknown user '-1'"),
         BadInput(["--user", "a1", "--n", "0", "--db", db], "--n must be positive (got 0)"),
+        BadInput(
+          ["--user", "a1", "--min-ratings", "1000", "--db", db], "has 1000 or more ratings (the most rated has"),
         BadInput(["--user", "a1", "--db", "$D/not-image.png"], "not-image.png: cannot prepare"),
         BadInput(["import", "csv", "/nonexistent.csv"] + other, "/nonexistent.csv: No such file or directory"),
         BadInput(["import", "csv", "$D/bad-rating.csv"] + other, "no ratings imported: all 1 lines are malformed"),

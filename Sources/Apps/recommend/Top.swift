@@ -40,6 +40,10 @@ struct Top: ParsableCommand {
     let scores = model.scores(for: profile)
     let support = minRatings ?? model.defaultMinRatings(n: n)
     let candidates = model.rankingCandidates(excluding: profile.ratings, minRatings: support)
+    guard !candidates.isEmpty else {
+      let most = Int(model.itemCounts.max() ?? 0)
+      throw AppError("no item user \(user) has not rated has \(support) or more ratings (the most rated has \(most))")
+    }
     let top = topN(candidates.map { ($0, scores[$0]) }, n)
     let (_, hi) = try store.ratingScale()
     let liked = rated.filter { $0.value >= Float(hi) - 1 }
