@@ -26,16 +26,21 @@ public struct DataOptions: ParsableArguments {
 
   public var labelsForIDX: [String] { dataset == "mnist" ? mnistLabels : fashionLabels }
 
-  /// The data folder: the first candidate (`--data-dir`, `$KESTREL_DATA/<dataset>`, `.data/<dataset>`, each also
-  /// with a `cifar-10-batches-bin` subfolder for cifar10) that holds `marker`.
+  /// The data folder: `--data-dir` when given (and only it: a folder the user named is never silently replaced by
+  /// another), else the first of `$KESTREL_DATA/<dataset>` and `.data/<dataset>` that holds `marker`; each also
+  /// with a `cifar-10-batches-bin` subfolder for cifar10.
   public func dataDirectory(holding marker: String) throws -> String {
     var candidates: [String] = []
-    if let dataDir { candidates.append(dataDir) }
-    if let env = ProcessInfo.processInfo.environment["KESTREL_DATA"] { candidates.append(env + "/" + dataset) }
-    candidates.append(".data/" + dataset)
+    if let dataDir {
+      candidates.append(dataDir)
+    } else {
+      if let env = ProcessInfo.processInfo.environment["KESTREL_DATA"] { candidates.append(env + "/" + dataset) }
+      candidates.append(".data/" + dataset)
+    }
     if dataset == "cifar10" { candidates = candidates.flatMap { [$0, $0 + "/cifar-10-batches-bin"] } }
     for c in candidates where FileIO.exists(c + "/" + marker) { return c }
-    throw FileError(dataset, "no \(marker) in \(candidates.joined(separator: ", ")); pass --data-dir")
+    let hint = dataDir == nil ? "; pass --data-dir" : ""
+    throw FileError(dataset, "no \(marker) in \(candidates.joined(separator: ", "))\(hint)")
   }
 
   /// Loads the dataset (images for `input` when given: fine-tuning uses ImageNet preprocessing).
