@@ -44,26 +44,6 @@ struct DatabaseOptions: ParsableArguments {
 extension Algorithm: ExpressibleByArgument {}
 extension Similarity: ExpressibleByArgument {}
 
-/// The trained model to use: `--algo`, or the best one trained (svd, svdpp, knn, als, baseline).
-/// `servingOnly`: without the trained users' factors (commands that fold users in).
-func loadModel(_ store: Store, _ algo: Algorithm?, servingOnly: Bool = false) throws -> TrainedModel {
-  let trained = try store.models().map(\.algo)
-  let preference: [Algorithm] = [.svd, .svdpp, .knn, .als, .bpr, .baseline]
-  guard let chosen = algo ?? preference.first(where: { trained.contains($0.rawValue) }) else {
-    throw AppError("\(store.db.path): no trained model; run `recommend train` first")
-  }
-  let stored =
-    servingOnly
-    ? try store.loadModelPrefix(algo: chosen.rawValue, skipping: TrainedModel.userSideTensors)
-    : try store.loadModel(algo: chosen.rawValue)
-  guard let blob = stored else {
-    throw AppError(
-      "\(store.db.path): no trained '\(chosen.rawValue)' model; run `recommend train --algo \(chosen.rawValue)`")
-  }
-  return try TrainedModel(
-    encoded: blob, source: "\(store.db.path) model '\(chosen.rawValue)'", servingOnly: servingOnly)
-}
-
 /// "5★" or "4.5★".
 func stars(_ v: Float) -> String {
   v == v.rounded() ? "\(Int(v))★" : "\(fixed(Double(v), 1))★"

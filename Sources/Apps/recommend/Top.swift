@@ -33,47 +33,20 @@ struct Top: ParsableCommand {
         "unknown user '\(user)' in \(store.db.path); rate a few items first (`recommend rate --user \(user) --item ID --rating R`) or use --popular"
       )
     }
-    let rated = try store.ratings(ofUser: uid)
-    if rated.isEmpty { return try printPopular(store, note: "User \(user) has no ratings yet; most popular items") }
+    if try store.ratings(ofUser: uid).isEmpty {
+      return try printPopular(store, note: "User \(user) has no ratings yet; most popular items")
+    }
     let model = try loadModel(store, algo, servingOnly: true)
-    let profile = model.foldIn(rated)
-    let scores = model.scores(for: profile)
-    let support = minRatings ?? model.defaultMinRatings(n: n)
-    let candidates = model.rankingCandidates(excluding: profile.ratings, minRatings: support)
-    guard !candidates.isEmpty else {
-      let most = Int(model.itemCounts.max() ?? 0)
-      throw AppError("no item user \(user) has not rated has \(support) or more ratings (the most rated has \(most))")
-    }
-    let top = topN(candidates.map { ($0, scores[$0]) }, n)
-    let (_, hi) = try store.ratingScale()
-    let liked = rated.filter { $0.value >= Float(hi) - 1 }
-    let pool = liked.isEmpty ? rated : liked
-    // Reason: the liked item most similar to the recommendation; else how the item is rated overall.
-    let reasons = top.map { item, _ -> (item: Int, value: Float)? in
-      guard let best = pool.map({ ($0.item, model.similarity(item, $0.item), $0.value) }).max(by: { $0.1 < $1.1 }),
-        best.1 > 0
-      else { return nil }
-      return (best.0, best.2)
-    }
-    let titles = try store.titles(top.map(\.0) + reasons.compactMap { $0?.item })
-    // How each is rated overall: from the model (training counts and means), else from the ratings table.
-    let overall =
-      model.itemMeans.isEmpty
-      ? try store.itemRatingStats(top.map(\.0))
-      : Dictionary(
-        uniqueKeysWithValues: top.map {
-          ($0.0, (mean: Double(model.itemMeans[$0.0]), count: Int(model.itemCounts[$0.0])))
-        })
-    printLine("Top \(top.count) for user \(user) (\(model.algo.rawValue), folded in from \(rated.count) ratings):")
-    for (rank, ((item, score), reason)) in zip(top, reasons).enumerated() {
-      let title = titles[item] ?? "item \(item)"
+    let (top, rated) = try recommendations(store, model: model, user: user, n: n, minRatings: minRatings)
+    printLine("Top \(top.count) for user \(user) (\(model.algo.rawValue), folded in from \(rated) ratings):")
+    for (rank, r) in top.enumerated() {
       var why = ""
-      if let reason {
-        why = "because you rated \(titles[reason.item] ?? "item \(reason.item)") \(stars(reason.value))"
-      } else if let o = overall[item] {
-        why = "rated \(fixed(o.mean, 1))★ on average by \(o.count) users"
+      switch r.reason {
+      case .similarTo(_, let title, let rating)?: why = "because you rated \(title) \(stars(rating))"
+      case .overall(let mean, let count)?: why = "rated \(fixed(mean, 1))★ on average by \(count) users"
+      case nil: break
       }
-      printLine("\(leftPadded("\(rank + 1).", 4)) \(fixed(Double(score), 2))  \(padded(title, 44)) \(why)")
+      printLine("\(leftPadded("\(rank + 1).", 4)) \(fixed(Double(r.score), 2))  \(padded(r.title, 44)) \(why)")
     }
   }
 

@@ -26,25 +26,8 @@ struct RLDrive: ParsableCommand {
     defaultSubcommand: Run.self)
 }
 
-enum EnvName: String, ExpressibleByArgument, CaseIterable, Codable { case track, cartpole, gridworld }
-enum AlgoName: String, ExpressibleByArgument, CaseIterable, Codable {
-  case dqn, ppo, qLearning = "q-learning", sarsa, valueIteration = "value-iteration", policyIteration =
-    "policy-iteration"
-}
-
-/// What a DQN checkpoint holds besides the weights.
-struct RLCheckpointConfig: Codable, ValidatedConfig {
-  var env: EnvName
-  var dqn: DQNConfig
-  var observationSize: Int
-  var actions: Int
-
-  func validate() throws {
-    try dqn.validate()
-    try checkField("observationSize", observationSize, in: 1...100_000)
-    try checkField("actions", actions, in: 1...10_000)
-  }
-}
+extension EnvName: ExpressibleByArgument {}
+extension AlgoName: ExpressibleByArgument {}
 
 /// Options naming the environment.
 struct EnvOptions: ParsableArguments {
@@ -68,96 +51,6 @@ struct EnvOptions: ParsableArguments {
   func gridworld() throws -> GridWorld {
     guard let map else { return try GridWorld(map: GridWorld.defaultMap, source: "default map") }
     return try GridWorld(map: String(decoding: try FileIO.read(map), as: UTF8.self), source: map)
-  }
-}
-
-/// What a PPO checkpoint holds besides the weights.
-struct PPOCheckpointConfig: Codable, ValidatedConfig {
-  var env: EnvName
-  var ppo: PPOConfig
-  var observationSize: Int
-  var actions: Int
-  var continuous: Bool
-
-  func validate() throws {
-    try ppo.validate()
-    try checkField("observationSize", observationSize, in: 1...100_000)
-    try checkField("actions", actions, in: 1...10_000)
-  }
-}
-
-/// A trained policy of either kind, acting greedily.
-enum Policy {
-  case dqn(DQNAgent)
-  case ppo(PPOAgent)
-
-  /// The greedy action in an environment with meta-actions, or continuous (steer, throttle) for PPO --continuous.
-  func step(_ env: inout TrackSet, _ obs: [Float]) -> StepResult {
-    switch self {
-    case .dqn(let a): return env.step(a.act(obs))
-    case .ppo(let a):
-      let action = a.act(obs, greedy: true)
-      if a.net.continuous {
-        var car = env.current
-        let r = car.step(steer: Double(action.continuous[0]), throttle: Double(action.continuous[1]))
-        env = env.replacingCurrent(car)
-        return r
-      }
-      return env.step(action.discrete)
-    }
-  }
-
-  func act(_ obs: [Float]) -> Int {
-    switch self {
-    case .dqn(let a): return a.act(obs)
-    case .ppo(let a): return a.act(obs, greedy: true).discrete
-    }
-  }
-}
-
-/// Loads a DQN or PPO checkpoint written by `rl-drive train` and checks it was trained for `env`.
-func loadPolicy(_ path: String, env: EnvName) throws -> Policy {
-  let ckpt = try Checkpoint.load(from: path)
-  if ckpt.metadata["kestrel.config"]?.contains("\"ppo\"") == true {
-    let cfg: PPOCheckpointConfig
-    do { cfg = try ckpt.config(PPOCheckpointConfig.self) } catch {
-      throw AppError("\(path): PPO config in the metadata is invalid or unreadable: \(error)")
-    }
-    guard cfg.env == env else {
-      throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
-    }
-    try checkSizes(path, env: env, observations: cfg.observationSize, actions: cfg.actions, continuous: cfg.continuous)
-    let agent = PPOAgent(
-      observations: cfg.observationSize, actions: cfg.actions, continuous: cfg.continuous, config: cfg.ppo)
-    do { try agent.net.loadStateDict(ckpt.model) } catch { throw AppError("\(path): \(error)") }
-    return .ppo(agent)
-  }
-  return .dqn(try loadAgent(path, env: env))
-}
-
-/// Loads a DQN checkpoint and checks it was trained for `env`.
-func loadAgent(_ path: String, env: EnvName) throws -> DQNAgent {
-  let ckpt = try Checkpoint.load(from: path)
-  let cfg: RLCheckpointConfig
-  do { cfg = try ckpt.config(RLCheckpointConfig.self) } catch {
-    throw AppError("\(path): not an rl-drive checkpoint (no agent config in its metadata)")
-  }
-  guard cfg.env == env else {
-    throw AppError("\(path): checkpoint is for --env \(cfg.env.rawValue), not \(env.rawValue)")
-  }
-  try checkSizes(path, env: env, observations: cfg.observationSize, actions: cfg.actions)
-  let agent = DQNAgent(observations: cfg.observationSize, actions: cfg.actions, config: cfg.dqn)
-  do { try agent.online.loadStateDict(ckpt.model) } catch { throw AppError("\(path): \(error)") }
-  return agent
-}
-
-/// An agent must match the environment's observation size and action count (else its actions leave the space).
-func checkSizes(_ path: String, env: EnvName, observations: Int, actions: Int, continuous: Bool = false) throws {
-  let expected = env == .cartpole ? (4, 2) : (TrackDriving.Config().rays + 4, continuous ? 2 : 9)
-  guard observations == expected.0 && actions == expected.1 else {
-    throw AppError(
-      "\(path): agent has \(observations) inputs and \(actions) actions; --env \(env.rawValue) needs \(expected.0) and \(expected.1)"
-    )
   }
 }
 
