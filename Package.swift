@@ -15,7 +15,9 @@ let package = Package(
     .library(name: "Environments", targets: ["Environments"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+    .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
   ],
   targets: [
     // System libraries: OpenBLAS (cblas), libpng (simplified png_image API), zlib.
@@ -98,6 +100,22 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Apps/recommend"),
+    // The browser UI: the one composition layer over every app's Kit (issue 22); no app or Kit imports it.
+    .target(
+      name: "KestrelWebKit",
+      dependencies: [
+        "Engine", "Datasets", "Environments", "ClassifyKit", "TextgenKit", "TranslateKit", "GANKit", "RecommendKit",
+        "RLKit", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "MultipartKit", package: "multipart-kit"),
+      ],
+      path: "Sources/Apps/KestrelWebKit"),
+    .executableTarget(
+      name: "kestrel-web",
+      dependencies: [
+        "AppSupport", "KestrelWebKit", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Apps/kestrel-web"),
     .executableTarget(
       name: "kestrel-example", dependencies: ["Engine"], path: "Sources/Apps/kestrel-example"),
     .executableTarget(
@@ -136,6 +154,13 @@ let package = Package(
     .testTarget(
       name: "TranslateKitTests", dependencies: ["TranslateKit", "Datasets", "Engine", "EngineTesting"],
       resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "KestrelWebKitTests",
+      dependencies: [
+        "KestrelWebKit", "ClassifyKit", "RecommendKit", "Datasets", "Engine",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
     .testTarget(
       name: "CLITests",
       dependencies: ["Engine", "Datasets", "EngineTesting", "Environments", "EnvironmentRendering", "CSDL2"],
