@@ -14,7 +14,7 @@ ifneq ($(wildcard ../shared/datasets),)
 export KESTREL_DATA ?= $(abspath ../shared/datasets)
 endif
 
-.PHONY: all deps build release demo test lint format bench bench-venv equal-time equal-time-w6 bench-scaling test-netns fuzz clean
+.PHONY: all deps build release demo web test lint format bench bench-venv bench-web equal-time equal-time-w6 bench-scaling test-netns fuzz clean
 
 all: build
 
@@ -28,6 +28,10 @@ release: deps
 	$(SWIFT) build -c release $(CHECK)
 
 DEMO_DB      = .data/recommend.sqlite
+
+# kestrel-web on http://127.0.0.1:8080/ over the shipped models (and the demo's MovieLens database once made).
+web: release
+	$(RELEASE_BIN)/kestrel-web $(if $(wildcard $(DEMO_DB)),--db $(DEMO_DB))
 
 demo: release
 	@mkdir -p .data
@@ -69,6 +73,8 @@ test: lint
 	@KESTREL_WITH_XVFB=1 .ci/install-deps.sh
 	$(SWIFT) build --build-tests $(CHECK)
 	$(SWIFT) test --skip-build
+	@KESTREL_WITH_CHROMIUM=1 .ci/install-deps.sh || echo "kestrel: chromium cannot be installed here; the browser test is skipped"
+	Tests/E2E/run-web-e2e.sh .build/debug
 
 # The reference scripts (Benchmarks/reference, ours) need torch, threadpoolctl, gymnasium, … in a venv (see its README).
 bench-venv:
@@ -76,8 +82,13 @@ bench-venv:
 	@$(VENV)/bin/python -c "import torch, threadpoolctl, gymnasium, surprise, implicit, pandas, safetensors, PIL, sacrebleu" 2>/dev/null || \
 	  $(VENV)/bin/pip install torch threadpoolctl gymnasium scikit-surprise implicit pandas safetensors pillow sacrebleu
 
-bench: release bench-venv
+bench: release bench-venv bench-web
 	$(VENV)/bin/python Benchmarks/run_bench.py --ref $(REF) --bin $(RELEASE_BIN) --out BENCHMARKS.md
+
+# kestrel-web under load: wrk, 64 connections, 30 s on /api/classify and /api/recommend (Benchmarks/web-results.md).
+bench-web: release
+	@KESTREL_WITH_WRK=1 .ci/install-deps.sh
+	$(PYTHON) Benchmarks/web_load.py --bin $(RELEASE_BIN) --out Benchmarks/web-results.md
 
 # libFuzzer targets for every parser (Tests/Fuzz): address sanitizer and coverage instrumentation, libFuzzer's
 # driver from the toolchain's clang runtime. FUZZ_SECONDS per target; RUNS=1000000 runs a fixed count instead.

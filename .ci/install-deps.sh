@@ -22,6 +22,14 @@ if [ "${KESTREL_WITH_XVFB:-0}" = 1 ]; then
   command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
   command -v xwd >/dev/null 2>&1 || need+=(x11-apps)
 fi
+if [ "${KESTREL_WITH_CHROMIUM:-0}" = 1 ]; then  # kestrel-web's end-to-end test (Tests/E2E)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+  [ -d /usr/share/fonts/truetype/wqy ] || need+=(fonts-wqy-zenhei)  # Han characters in the screenshots
+fi
+if [ "${KESTREL_WITH_WRK:-0}" = 1 ]; then  # kestrel-web's load benchmark
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

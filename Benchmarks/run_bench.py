@@ -253,10 +253,11 @@ def main():
     add("")
     add("Commands: `make bench` (all of the above); one workload: `.build/release/kestrel-bench w2 --reps 7` "
         "beside `python Benchmarks/reference/w2_mnist_cnn.py`.")
-    extra = os.path.join(HERE, "training-results.md")
-    if os.path.exists(extra) and not only:
-        lines.append("")
-        lines.append(open(extra).read().rstrip())
+    for name in ("web-results.md", "training-results.md"):  # web_load.py's section, then the training results
+        extra = os.path.join(HERE, name)
+        if os.path.exists(extra) and not only:
+            lines.append("")
+            lines.append(open(extra).read().rstrip())
     text = "\n".join(lines) + "\n"
     with open(args.out, "w") as f:
         f.write(text)

@@ -26,13 +26,13 @@ extension WebServer {
         bytes = try firstFile(inMultipart: bytes, contentType: type)
       }
       guard !bytes.isEmpty else { throw APIError.bad("empty body; send the bytes of a PNG or JPEG image") }
-      let upload = bytes
+      // Decoding runs on the request's task (in parallel with other requests); only the model is serialised.
+      let image: Image
+      do { image = try decodeImage(bytes, source: "upload") } catch {
+        throw APIError(.unsupportedMediaType, "not a PNG or JPEG image: \(error)")
+      }
       let response = try await self.withModels { models -> ClassifyResponse in
         guard let classifier = models.classifiers[name] else { throw APIError.notFound("unknown model '\(name)'") }
-        let image: Image
-        do { image = try decodeImage(upload, source: "upload") } catch {
-          throw APIError(.unsupportedMediaType, "not a PNG or JPEG image: \(error)")
-        }
         let probs = classifier.probabilities(classifier.input(image).unsqueezed(0)).toArray()  // (1, classes)
         let order = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(top)
         return ClassifyResponse(

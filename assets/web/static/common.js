@@ -1,6 +1,11 @@
 // kestrel-web: helpers shared by every page (no external scripts).
 "use strict";
 
+// Uncaught errors are kept for the end-to-end test (Tests/E2E/web_e2e.py) to report.
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message)));
+window.addEventListener("unhandledrejection", e => window.__errors.push(String(e.reason)));
+
 /** The element with this id. */
 function $(id) { return document.getElementById(id); }
 
