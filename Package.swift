@@ -18,6 +18,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
   ],
   targets: [
     // System libraries: OpenBLAS (cblas), libpng (simplified png_image API), zlib.
@@ -106,7 +107,7 @@ let package = Package(
       dependencies: [
         "Engine", "Datasets", "Environments", "ClassifyKit", "TextgenKit", "TranslateKit", "GANKit", "RecommendKit",
         "RLKit", .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "MultipartKit", package: "multipart-kit"),
+        .product(name: "MultipartKit", package: "multipart-kit"), .product(name: "Logging", package: "swift-log"),
       ],
       path: "Sources/Apps/KestrelWebKit"),
     .executableTarget(
@@ -114,6 +115,7 @@ let package = Package(
       dependencies: [
         "AppSupport", "KestrelWebKit", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       path: "Sources/Apps/kestrel-web"),
     .executableTarget(

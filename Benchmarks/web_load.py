@@ -30,6 +30,15 @@ def rss_mib(pid):
     return 0.0
 
 
+def trend(samples):
+    """'flat' when the RSS samples after the first stay within 3 % of each other, else the growth."""
+    values = [mib for _, mib in samples[1:]] or [mib for _, mib in samples]
+    spread = max(values) - min(values)
+    if spread <= 0.03 * max(values):
+        return f"flat (within {spread:.0f} MiB after the first 15 s)"
+    return f"NOT flat: {values[0]:.0f} → {values[-1]:.0f} MiB after the first 15 s"
+
+
 def seconds(text):
     value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
@@ -62,6 +71,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--soak", type=int, default=120, help="then classify for this long, RSS every 15 s (0: skip)")
     ap.add_argument("--out", default=os.path.join(ROOT, "Benchmarks/web-results.md"))
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="kestrel-web-load-")
@@ -122,6 +132,22 @@ def main():
                           rss_mid=samples[min(20, len(samples) - 1)])  # 10 s in
             rows.append((name, result))
             print(result["raw"])
+        soak = []
+        if args.soak:
+            done = threading.Event()
+
+            def every15():
+                began = time.time()
+                while not done.wait(15):
+                    soak.append((round(time.time() - began), rss_mib(server.pid)))
+
+            sampler = threading.Thread(target=every15)
+            sampler.start()
+            long_args = argparse.Namespace(**vars(args))
+            long_args.seconds = args.soak
+            soak_result = wrk(base + "/api/classify?top=5", long_args, lua)
+            done.set()
+            sampler.join()
     finally:
         server.terminate()
         server.wait()
@@ -137,11 +163,15 @@ def main():
         lines.append(f"| {name} | {r['requests']:,} | {r['requests_per_s']:,.1f} | {r['p50'] * 1000:,.1f} ms | "
                      f"{r['p99'] * 1000:,.1f} ms | {r['errors']} | {r['rss_start']:.0f} → {r['rss_mid']:.0f} → "
                      f"{r['rss_end']:.0f} ({r['rss_peak']:.0f}) |")
+    if soak:
+        lines += ["", f"Then {args.soak} s more of `/api/classify` on the same server ({soak_result['requests']:,} requests, "
+                  f"{soak_result['errors']} errors, {soak_result['requests_per_s']:.1f} req/s): RSS every 15 s "
+                  + ", ".join(f"{mib:.0f}" for _, mib in soak) + f" MiB: {trend(soak)}."]
     text = "\n".join(lines) + "\n"
     with open(args.out, "w") as f:
         f.write(text)
     print(text)
-    return 1 if any(r["errors"] for _, r in rows) else 0
+    return 1 if any(r["errors"] for _, r in rows) or (soak and soak_result["errors"]) else 0
 
 
 if __name__ == "__main__":

@@ -81,8 +81,14 @@ final class RouteTests: XCTestCase {
       XCTAssertEqual((try multipart.json()["predictions"] as? [[String: Any]])?.first?["label"] as? String, bestLabel)
       // Malformed input: one JSON error each, naming the problem.
       let cases: [(String, [UInt8], String?, HTTPResponse.Status, String)] = [
-        ("/api/classify", Array("hello, not an image".utf8), "image/png", .unsupportedMediaType, "not a PNG or JPEG"),
-        ("/api/classify", Array(photo.prefix(5000)), "image/png", .unsupportedMediaType, "not a PNG or JPEG"),
+        (
+          "/api/classify", Array("hello, not an image".utf8), "image/png", .unsupportedMediaType,
+          "the request body: not a PNG or JPEG image"
+        ),
+        (
+          "/api/classify", Array(photo.prefix(5000)), "image/png", .unsupportedMediaType,
+          "the request body: corrupt or truncated PNG"
+        ),
         ("/api/classify", [], nil, .badRequest, "empty body"),
         ("/api/classify?top=0", photo, nil, .badRequest, "'top' must be in 1…1000 (got 0)"),
         ("/api/classify?top=five", photo, nil, .badRequest, "'top' must be an integer"),

@@ -28,8 +28,8 @@ extension WebServer {
       guard !bytes.isEmpty else { throw APIError.bad("empty body; send the bytes of a PNG or JPEG image") }
       // Decoding runs on the request's task (in parallel with other requests); only the model is serialised.
       let image: Image
-      do { image = try decodeImage(bytes, source: "upload") } catch {
-        throw APIError(.unsupportedMediaType, "not a PNG or JPEG image: \(error)")
+      do { image = try decodeImage(bytes, source: "the request body") } catch {
+        throw APIError(.unsupportedMediaType, "\(error)")  // "the request body: not a PNG or JPEG image", …
       }
       let response = try await self.withModels { models -> ClassifyResponse in
         guard let classifier = models.classifiers[name] else { throw APIError.notFound("unknown model '\(name)'") }

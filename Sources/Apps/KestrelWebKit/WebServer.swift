@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Hummingbird
+import Logging
 
 /// The kestrel-web application: the JSON API over every app's shipped models and the pages that use it.
 ///
@@ -36,11 +37,13 @@ public struct WebServer: Sendable {
     pageBodies = bodies
   }
 
-  /// The router with every route, the JSON error middleware first and the static files of `assets/web/static`.
-  public func router() -> Router<WebContext> {
+  /// The router with every route, the JSON error middleware first and the static files of `assets/web/static`
+  /// (the file middleware logs to `logger`).
+  public func router(logger: Logger = Logger(label: "kestrel-web")) -> Router<WebContext> {
     let router = Router(context: WebContext.self)
     router.add(middleware: JSONErrorMiddleware())
-    router.add(middleware: FileMiddleware(pages + "/static", urlBasePath: "/static", searchForIndexHtml: false))
+    router.add(
+      middleware: FileMiddleware(pages + "/static", urlBasePath: "/static", searchForIndexHtml: false, logger: logger))
     router.get("/") { _, _ in self.page("index") }
     for name in Self.pageRoutes {
       router.get(RouterPath(stringLiteral: "/" + name)) { _, _ in self.page(name) }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import KestrelWebKit
+import Logging
 
 /// `kestrel-web`: every app in the browser, over the shipped models.
 @main
@@ -33,6 +34,8 @@ struct KestrelWeb: AsyncParsableCommand {
   @Option(
     help: ArgumentHelp("Ratings database for the recommend page (made by `recommend import`).", valueName: "path"))
   var db: String?
+  @Flag(help: "Show the server framework's info messages too (warnings and errors are always shown).")
+  var verbose = false
 
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535 (got \(port))") }
@@ -48,15 +51,17 @@ struct KestrelWeb: AsyncParsableCommand {
     let started = Date()
     let models = try WebModels(assets: assets, database: db) { printLine("kestrel-web: \($0)") }
     let server = try WebServer(models: models, assets: assets)
+    var logger = Logger(label: "kestrel-web")
+    logger.logLevel = verbose ? .info : .warning
     let app = Application(
-      router: server.router(),
+      router: server.router(logger: logger),
       configuration: .init(address: .hostname(host, port: port), serverName: "kestrel-web"),
       onServerRunning: { channel in
         let port = channel.localAddress?.port ?? port
         printLine(
           "kestrel-web: models loaded in \(fixed(Date().timeIntervalSince(started), 1)) s; listening on http://\(host):\(port)/"
         )
-      })
+      }, logger: logger)
     try await app.runService()
   }
 }
